@@ -1,0 +1,164 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { parseFieldList } from '../shared/event';
+import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
+import { ledgerFor, persistLedger } from '../shared/ledger/registry';
+import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
+import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
+import { triggerProperties } from './description';
+import { processDelivery, type DeliverySettings } from './processDelivery';
+
+/** Decoded credentials, shared by every request in this process (see SigningConfigCache). */
+const signingConfigs = new SigningConfigCache();
+
+export class PosWebhookTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'POS Webhook Trigger',
+		name: 'posWebhookTrigger',
+		icon: { light: 'file:pos.svg', dark: 'file:pos.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"events: " + $parameter["events"]}}',
+		description: 'Starts the workflow once per verified POS event: orders, payments, menus, shifts',
+		defaults: { name: 'POS Webhook Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'posApi', required: true }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'pos' }],
+		properties: triggerProperties,
+	};
+
+	webhookMethods = {
+		default: {
+			/** Nothing is registered through an API (every provider is set up by hand), so there is nothing to find. */
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return false;
+			},
+			/**
+			 * Called on activation. Registers nothing, but refuses to activate with a credential that
+			 * could never verify a request, so the mistake shows in the editor, not as lost orders.
+			 */
+			async create(this: IHookFunctions): Promise<boolean> {
+				const data = (await this.getCredentials('posApi')) as unknown as PosCredentialData;
+				try {
+					buildSigningConfig(data, Date.now());
+				} catch (error) {
+					throw new NodeOperationError(this.getNode(), error as Error, {
+						description: error instanceof CredentialConfigError ? 'Open the POS API credential and fix it' : undefined,
+					});
+				}
+				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
+				const url = this.getNodeWebhookUrl('default') ?? '';
+				if (url.startsWith('http://') && !/^http:\/\/(localhost|127\.|\[::1\])/.test(url)) {
+					this.logger.warn(`POS Webhook Trigger: the production URL ${url} is not HTTPS; set WEBHOOK_URL to an https address`);
+				}
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		try {
+			return await handleRequest.call(this);
+		} catch (error) {
+			// Our own failure (credential store, unexpected bug): 503 makes the POS retry later,
+			// where a 500 from n8n would also record a failed execution. Nothing secret is echoed.
+			const message = error instanceof CredentialConfigError ? error.message : (error as Error)?.message;
+			this.logger.error(`POS Webhook Trigger could not process a request: ${String(message)}`);
+			return reply(this, 503, {
+				status: 'error',
+				reason: error instanceof CredentialConfigError ? 'not_configured' : 'temporarily_unavailable',
+				message: 'The receiver cannot process this request right now; retry later',
+			});
+		}
+	}
+}
+
+async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const nowMs = Date.now();
+	const req = this.getRequestObject();
+	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const dedupe = this.getNodeParameter('dedupe', true) as boolean;
+	const settings: DeliverySettings = {
+		events: String(this.getNodeParameter('events', '*') ?? '*'),
+		toleranceSeconds: Number(this.getNodeParameter('toleranceSeconds', 300)),
+		dedupe,
+		dedupeWindowHours: dedupe ? Number(this.getNodeParameter('dedupeWindowHours', 72)) : 72,
+		includeHeaders: options.includeHeaders === true,
+		removeFields: parseFieldList(options.removeFields as string | undefined),
+	};
+	const notificationUrl = String(this.getNodeParameter('notificationUrl', '') || this.getNodeWebhookUrl('default') || '');
+	const request: InboundRequest = {
+		headers: req.headers,
+		rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
+		notificationUrl,
+	};
+
+	const credentialId = this.getNode().credentials?.posApi?.id ?? undefined;
+	const load = async () => (await this.getCredentials('posApi')) as unknown as PosCredentialData;
+	let config = await signingConfigs.get(credentialId, load, nowMs);
+
+	const isTest = this.getMode() === 'manual';
+	const staticData = this.getWorkflowStaticData('global');
+	const ledger = ledgerFor(
+		{
+			workflowId: String(this.getWorkflow().id ?? 'unsaved'),
+			isTest,
+			windowMs: settings.dedupeWindowHours * 3_600_000,
+			maxEntries: Number(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES),
+		},
+		staticData,
+	);
+
+	let result = processDelivery(request, config, settings, ledger, nowMs);
+	if (result.kind === 'rejected' && result.reason === 'invalid_signature') {
+		// The secret may have been rotated since we cached it: check once more with a fresh copy.
+		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
+		if (fresh) {
+			config = fresh;
+			ledger.count('rejected.invalid_signature', -1);
+			result = processDelivery(request, config, settings, ledger, nowMs);
+		}
+	}
+
+	switch (result.kind) {
+		case 'accepted':
+			if (dedupe) persistLedger(ledger, staticData, isTest);
+			return {
+				workflowData: [this.helpers.returnJsonArray([result.item])],
+				webhookResponse: { status: 'accepted', id: result.item.id },
+			};
+		case 'duplicate':
+			return { webhookResponse: { status: 'duplicate', id: result.id } };
+		case 'ignored':
+			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
+		case 'rejected':
+			return reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
+		case 'failed':
+			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
+			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
+	}
+}
+
+/** Writes a non-200 answer ourselves; n8n then sends nothing and starts no execution. */
+function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	try {
+		const res = ctx.getResponseObject();
+		if (!res.headersSent) res.status(status).json(body);
+	} catch {
+		// The connection is gone; there is no one left to answer.
+	}
+	return { noWebhookResponse: true };
+}

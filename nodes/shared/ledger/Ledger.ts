@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The ledger remembers which event ids a workflow has already let through, so that an event
+ * starts the workflow once whether it arrives by webhook, by reconciliation, or both.
+ *
+ * Design (docs/architecture.md has the longer story):
+ * - The authority is an in-process structure shared by every request of the workflow (see
+ *   registry.ts). Node runs our code on one thread, so claim() is a check-and-record with no
+ *   await in between: two concurrent deliveries of one id cannot both pass. n8n's static data
+ *   alone cannot give that: every request works on its own copy.
+ * - For restarts it is persisted in the workflow's static data in a compact, append-friendly
+ *   form: each id becomes a 72-bit digest written as 12 base64 characters, grouped in time
+ *   buckets. Appending an id appends 12 characters to the newest bucket's string, so the work
+ *   per request does not grow with the ledger (V8 concatenation is O(1)).
+ * - Entries expire a whole bucket at a time, between `window` and `window + bucket` after they
+ *   were recorded; the ledger never holds more than `maxEntries` (oldest buckets go first).
+ */
+
+export const DIGEST_CHARS = 12; // 9 bytes of SHA-256 in base64: no padding, fixed width
+const MAX_BUCKET_MS = 60 * 60 * 1000;
+const MIN_BUCKET_MS = 1000;
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+export type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'recovered';
+
+/** What is written into workflow static data. Plain JSON. */
+export interface PersistedLedger {
+	v: 1;
+	bucketMs: number;
+	/** bucket start (ms) -> concatenated digests */
+	buckets: Record<string, string>;
+	counts: Record<string, number>;
+	reconcile?: ReconcileState;
+}
+
+export interface ReconcileState {
+	/** ISO time up to which every event has been pulled (the next pull starts here). */
+	checkpoint?: string;
+	lastCompletedAt?: string;
+	lastRecovered?: number;
+}
+
+export interface LedgerStats {
+	entries: number;
+	oldestEntryAt?: string;
+	windowHours: number;
+	maxEntries: number;
+	counts: Record<string, number>;
+	reconcile: ReconcileState;
+}
+
+export function digestOf(eventId: string): string {
+	return createHash('sha256').update(eventId, 'utf8').digest().subarray(0, 9).toString('base64');
+}
+
+/** Buckets of about 1/72 of the window, between 1 s and 1 h, so expiry is never late by more than that. */
+export function bucketSizeFor(windowMs: number): number {
+	return Math.min(MAX_BUCKET_MS, Math.max(MIN_BUCKET_MS, Math.floor(windowMs / 72)));
+}
+
+export class Ledger {
+	private readonly entries = new Map<string, number>(); // digest -> bucket start
+	private readonly buckets = new Map<number, string>(); // bucket start -> digests, oldest first
+	private readonly counts: Record<string, number> = {};
+	private reconcile: ReconcileState = {};
+	private nextPruneAt = 0;
+	private bucketMs: number;
+	private windowMs: number;
+
+	constructor(
+		windowMs: number,
+		readonly maxEntries = DEFAULT_MAX_ENTRIES,
+	) {
+		this.windowMs = windowMs;
+		this.bucketMs = bucketSizeFor(windowMs);
+	}
+
+	static restore(data: unknown, windowMs: number, maxEntries = DEFAULT_MAX_ENTRIES): Ledger {
+		const ledger = new Ledger(windowMs, maxEntries);
+		if (!isPersisted(data)) return ledger;
+		const starts = Object.keys(data.buckets)
+			.map(Number)
+			.filter((n) => Number.isFinite(n))
+			.sort((a, b) => a - b);
+		for (const start of starts) {
+			const digests = data.buckets[String(start)];
+			if (typeof digests !== 'string' || digests.length % DIGEST_CHARS !== 0) continue;
+			ledger.buckets.set(start, digests);
+			for (let i = 0; i < digests.length; i += DIGEST_CHARS) ledger.entries.set(digests.slice(i, i + DIGEST_CHARS), start);
+		}
+		if (typeof data.bucketMs === 'number' && data.bucketMs > 0) ledger.bucketMs = data.bucketMs;
+		for (const [k, v] of Object.entries(data.counts ?? {})) if (typeof v === 'number') ledger.counts[k] = v;
+		if (data.reconcile && typeof data.reconcile === 'object') ledger.reconcile = { ...data.reconcile };
+		return ledger;
+	}
+
+	get size(): number {
+		return this.entries.size;
+	}
+
+	/** The window can change when the user edits the node; expiry follows the latest setting. */
+	setWindow(windowMs: number): void {
+		if (windowMs !== this.windowMs) {
+			this.windowMs = windowMs;
+			this.nextPruneAt = 0;
+		}
+	}
+
+	has(eventId: string, nowMs: number): boolean {
+		this.prune(nowMs);
+		return this.entries.has(digestOf(eventId));
+	}
+
+	/**
+	 * Atomically: true and recorded when the id is new, false when it is already known.
+	 * Synchronous on purpose: nothing can interleave between the check and the record.
+	 */
+	claim(eventId: string, nowMs: number): boolean {
+		this.prune(nowMs);
+		const digest = digestOf(eventId);
+		if (this.entries.has(digest)) return false;
+		const start = nowMs - (nowMs % this.bucketMs);
+		this.entries.set(digest, start);
+		this.buckets.set(start, (this.buckets.get(start) ?? '') + digest);
+		if (this.entries.size > this.maxEntries) this.dropOldestBucket();
+		return true;
+	}
+
+	/** Removes one id so that it can be processed again. True when it was there. */
+	forget(eventId: string): boolean {
+		const digest = digestOf(eventId);
+		const start = this.entries.get(digest);
+		if (start === undefined) return false;
+		this.entries.delete(digest);
+		const digests = this.buckets.get(start) ?? '';
+		let kept = '';
+		for (let i = 0; i < digests.length; i += DIGEST_CHARS) {
+			const d = digests.slice(i, i + DIGEST_CHARS);
+			if (d !== digest) kept += d;
+		}
+		if (kept === '') this.buckets.delete(start);
+		else this.buckets.set(start, kept);
+		return true;
+	}
+
+	count(outcome: string, by = 1): void {
+		this.counts[outcome] = (this.counts[outcome] ?? 0) + by;
+	}
+
+	getReconcile(): ReconcileState {
+		return { ...this.reconcile };
+	}
+
+	setReconcile(state: ReconcileState): void {
+		this.reconcile = { ...state };
+	}
+
+	stats(nowMs: number): LedgerStats {
+		this.prune(nowMs);
+		const first = this.buckets.keys().next();
+		return {
+			entries: this.entries.size,
+			oldestEntryAt: first.done ? undefined : new Date(first.value).toISOString(),
+			windowHours: this.windowMs / 3_600_000,
+			maxEntries: this.maxEntries,
+			counts: { ...this.counts },
+			reconcile: this.getReconcile(),
+		};
+	}
+
+	/** The persisted form, built from shared strings: O(number of buckets), not of entries. */
+	toJSON(): PersistedLedger {
+		const buckets: Record<string, string> = {};
+		for (const [start, digests] of this.buckets) buckets[String(start)] = digests;
+		return { v: 1, bucketMs: this.bucketMs, buckets, counts: { ...this.counts }, reconcile: { ...this.reconcile } };
+	}
+
+	private prune(nowMs: number): void {
+		if (nowMs < this.nextPruneAt) return;
+		this.nextPruneAt = nowMs + Math.min(this.bucketMs, 60_000);
+		for (const start of this.buckets.keys()) {
+			if (start + this.bucketMs + this.windowMs > nowMs) break; // buckets are in time order
+			this.deleteBucket(start);
+		}
+	}
+
+	private dropOldestBucket(): void {
+		const first = this.buckets.keys().next();
+		if (!first.done) this.deleteBucket(first.value);
+	}
+
+	private deleteBucket(start: number): void {
+		const digests = this.buckets.get(start) ?? '';
+		this.buckets.delete(start);
+		for (let i = 0; i < digests.length; i += DIGEST_CHARS) {
+			const d = digests.slice(i, i + DIGEST_CHARS);
+			if (this.entries.get(d) === start) this.entries.delete(d);
+		}
+	}
+}
+
+function isPersisted(data: unknown): data is PersistedLedger {
+	return (
+		typeof data === 'object' &&
+		data !== null &&
+		(data as PersistedLedger).v === 1 &&
+		typeof (data as PersistedLedger).buckets === 'object' &&
+		(data as PersistedLedger).buckets !== null
+	);
+}

@@ -1,0 +1,150 @@
+import type { HmacAlgorithm, SignatureEncoding } from '../verification';
+import { anySignatureMatches, decodeSignature, WebhookRejection } from '../verification';
+import { header, isoTime, pathValue, text, utf8Key } from './fields';
+import type { BodyReader, InboundRequest, PosCredentialData, PosProvider } from './types';
+
+/**
+ * Any HMAC scheme described by the credential: header, algorithm, encoding, optional prefix,
+ * a signed-payload template and where the timestamp, id, type and location are.
+ * Locations read "header:<name>" or "body:<dot.path>" (a bare path means the body).
+ */
+export const DEFAULT_CUSTOM = {
+	signatureHeader: 'x-signature',
+	algorithm: 'sha256' as HmacAlgorithm,
+	encoding: 'hex' as SignatureEncoding,
+	signedPayload: '{body}',
+	eventIdLocation: 'body:id',
+	eventTypeLocation: 'body:type',
+};
+
+const ALGORITHMS: readonly string[] = ['sha1', 'sha256', 'sha512'];
+
+type Part = { literal: Buffer } | { field: 'body' | 'timestamp' | 'id' | 'url' };
+const templateCache = new Map<string, Part[]>();
+
+/** Splits "{timestamp}.{body}" into literal bytes and fields, once per template. */
+export function parseTemplate(template: string): Part[] {
+	const cached = templateCache.get(template);
+	if (cached) return cached;
+	const parts: Part[] = [];
+	const re = /\{(body|timestamp|id|url)\}/g;
+	let last = 0;
+	for (let m = re.exec(template); m !== null; m = re.exec(template)) {
+		if (m.index > last) parts.push({ literal: Buffer.from(template.slice(last, m.index), 'utf8') });
+		parts.push({ field: m[1] as 'body' | 'timestamp' | 'id' | 'url' });
+		last = m.index + m[0].length;
+	}
+	if (last < template.length) parts.push({ literal: Buffer.from(template.slice(last), 'utf8') });
+	if (templateCache.size > 100) templateCache.clear();
+	templateCache.set(template, parts);
+	return parts;
+}
+
+/** Reads "header:x-id", "body:data.id" or "data.id". Throws (400) only when the body must be read and is not JSON. */
+export function readLocation(location: string | undefined, request: InboundRequest, body: BodyReader): string | undefined {
+	if (!location) return undefined;
+	const trimmed = location.trim();
+	if (trimmed.toLowerCase().startsWith('header:')) return header(request.headers, trimmed.slice(7).trim().toLowerCase());
+	const path = trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed;
+	return text(pathValue(body(), path.trim()));
+}
+
+function settings(credential: PosCredentialData) {
+	const algorithm = (credential.customAlgorithm || DEFAULT_CUSTOM.algorithm).toLowerCase();
+	return {
+		header: (credential.customSignatureHeader || DEFAULT_CUSTOM.signatureHeader).trim().toLowerCase(),
+		algorithm: (ALGORITHMS.includes(algorithm) ? algorithm : DEFAULT_CUSTOM.algorithm) as HmacAlgorithm,
+		encoding: (credential.customEncoding === 'base64' ? 'base64' : 'hex') as SignatureEncoding,
+		prefix: credential.customSignaturePrefix ?? '',
+		template: credential.customSignedPayload || DEFAULT_CUSTOM.signedPayload,
+		timestamp: credential.customTimestampLocation,
+		id: credential.customEventIdLocation ?? DEFAULT_CUSTOM.eventIdLocation,
+		type: credential.customEventTypeLocation ?? DEFAULT_CUSTOM.eventTypeLocation,
+		location: credential.customLocationIdLocation,
+	};
+}
+
+/** Signatures from the header: one or several separated by spaces (or commas when the prefix has none). */
+function candidatesFrom(value: string, prefix: string, encoding: SignatureEncoding): Buffer[] {
+	const separator = prefix.includes(',') ? /\s+/ : /[\s,]+/;
+	const out: Buffer[] = [];
+	for (const raw of value.split(separator)) {
+		if (raw === '') continue;
+		if (prefix && !raw.startsWith(prefix)) continue;
+		const decoded = decodeSignature(raw.slice(prefix.length), encoding);
+		if (decoded) out.push(decoded);
+	}
+	return out;
+}
+
+/** Converts a timestamp as sent (seconds, milliseconds or ISO 8601) to unix seconds. */
+function toUnixSeconds(value: string): number {
+	const iso = isoTime(value);
+	if (!iso) throw new WebhookRejection('invalid_timestamp', 'Timestamp is not a unix time or an ISO 8601 date');
+	return Date.parse(iso) / 1000;
+}
+
+export const custom: PosProvider = {
+	id: 'custom',
+	displayName: 'Custom HMAC',
+	description: 'Any other POS that signs with an HMAC: describe its scheme in the credential',
+	secretHeaders: [],
+	hasEventId: true,
+	occurredAtIsSigned: false,
+	setupHint:
+		"Register this node's production URL in your POS and describe how it signs in the credential (header, algorithm, encoding, prefix, signed payload).",
+
+	api: { baseUrl: '', testPath: '/events?limit=1' },
+
+	keyFromSecret: utf8Key,
+
+	verify({ request, keys, credential, body }) {
+		const s = settings(credential);
+		const value = header(request.headers, s.header);
+		if (!value) throw new WebhookRejection('missing_signature', `Missing ${s.header} header`);
+		const parts = parseTemplate(s.template);
+		const usesTimestamp = parts.some((p) => 'field' in p && p.field === 'timestamp');
+		let timestamp: string | undefined;
+		if (usesTimestamp || s.timestamp) {
+			try {
+				timestamp = readLocation(s.timestamp, request, body);
+			} catch {
+				timestamp = undefined; // unreadable body: the signature decides (401), not the parser
+			}
+			if (!timestamp) throw new WebhookRejection('missing_timestamp', 'Missing timestamp');
+		}
+		const chunks: Buffer[] = [];
+		for (const part of parts) {
+			if ('literal' in part) chunks.push(part.literal);
+			else if (part.field === 'body') chunks.push(request.rawBody);
+			else if (part.field === 'timestamp') chunks.push(Buffer.from(timestamp ?? '', 'utf8'));
+			else if (part.field === 'url') chunks.push(Buffer.from(request.notificationUrl, 'utf8'));
+			else {
+				let id: string | undefined;
+				try {
+					id = readLocation(s.id, request, body);
+				} catch {
+					id = undefined;
+				}
+				chunks.push(Buffer.from(id ?? '', 'utf8'));
+			}
+		}
+		const candidates = candidatesFrom(value, s.prefix, s.encoding);
+		if (!anySignatureMatches(s.algorithm, keys, Buffer.concat(chunks), candidates)) {
+			throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		}
+		return timestamp === undefined ? {} : { signedTimestamp: toUnixSeconds(timestamp) };
+	},
+
+	identify(request, body, credential) {
+		const s = settings(credential);
+		const reader = () => body;
+		const timestamp = readLocation(s.timestamp, request, reader);
+		return {
+			id: readLocation(s.id, request, reader),
+			type: readLocation(s.type, request, reader),
+			occurredAt: timestamp === undefined ? undefined : isoTime(timestamp),
+			locationId: readLocation(s.location, request, reader),
+		};
+	},
+};

@@ -1,0 +1,46 @@
+import { anySignatureMatches, decodeSignature, WebhookRejection } from '../verification';
+import { header, isoTime, pathValue, text, utf8Key } from './fields';
+import type { PosProvider } from './types';
+
+/**
+ * Shopify (including Shopify POS): "X-Shopify-Hmac-Sha256", base64 HMAC-SHA256 of the body with
+ * the app's client secret. The event id, topic and time are headers and are not signed.
+ */
+export const shopify: PosProvider = {
+	id: 'shopify',
+	displayName: 'Shopify',
+	description: 'Shopify and Shopify POS webhook subscriptions',
+	secretHeaders: ['x-shopify-hmac-sha256'],
+	hasEventId: true,
+	occurredAtIsSigned: false,
+	setupHint:
+		"In your Shopify app's configuration (or Settings > Notifications > Webhooks), subscribe to the topics you need with this node's production URL, then paste the app's client secret (or the key shown under the store's webhooks) into the credential.",
+
+	api: { baseUrl: '', testPath: '/admin/api/2025-07/shop.json' },
+
+	keyFromSecret: utf8Key,
+
+	verify({ request, keys }) {
+		const value = header(request.headers, 'x-shopify-hmac-sha256');
+		if (!value) throw new WebhookRejection('missing_signature', 'Missing X-Shopify-Hmac-Sha256 header');
+		const candidate = decodeSignature(value, 'base64');
+		if (!candidate || !anySignatureMatches('sha256', keys, request.rawBody, [candidate])) {
+			throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		}
+		return {};
+	},
+
+	identify(request, body) {
+		const h = request.headers;
+		return {
+			// X-Shopify-Webhook-Id stays the same across retries of one delivery.
+			id: header(h, 'x-shopify-webhook-id') ?? header(h, 'x-shopify-event-id'),
+			type: header(h, 'x-shopify-topic'),
+			occurredAt:
+				isoTime(header(h, 'x-shopify-triggered-at')) ??
+				isoTime(pathValue(body, 'updated_at')) ??
+				isoTime(pathValue(body, 'created_at')),
+			locationId: text(pathValue(body, 'location_id')) ?? header(h, 'x-shopify-shop-domain'),
+		};
+	},
+};
