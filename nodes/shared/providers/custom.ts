@@ -94,6 +94,7 @@ export const custom: PosProvider = {
 	setupHint:
 		"Register this node's production URL in your POS and describe how it signs in the credential (header, algorithm, encoding, prefix, signed payload).",
 
+	eventsApi: 'generic',
 	api: { baseUrl: '', testPath: '/events?limit=1' },
 
 	keyFromSecret: utf8Key,

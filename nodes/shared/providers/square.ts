@@ -16,6 +16,7 @@ export const square: PosProvider = {
 	setupHint:
 		"In the Square Developer Console (Webhooks > Subscriptions), add a subscription whose URL is this node's production URL (or the Notification URL below, character for character), then paste its signature key into the credential.",
 
+	eventsApi: 'square',
 	api: { baseUrl: 'https://connect.squareup.com', testPath: '/v2/locations' },
 
 	keyFromSecret: utf8Key,

@@ -26,6 +26,7 @@ export const standardWebhooks: PosProvider = {
 	setupHint:
 		"In your POS's developer settings, add an endpoint with this node's production URL and paste its signing secret (whsec_...) into the credential.",
 
+	eventsApi: 'generic',
 	api: { baseUrl: '', testPath: '/events?limit=1' },
 
 	keyFromSecret(secret) {

@@ -16,6 +16,7 @@ export const stripe: PosProvider = {
 	setupHint:
 		"In the Stripe Dashboard (Developers > Webhooks), add an endpoint with this node's production URL, then paste its signing secret (whsec_...) into the credential.",
 
+	eventsApi: 'stripe',
 	api: { baseUrl: 'https://api.stripe.com', testPath: '/v1/events?limit=1' },
 
 	keyFromSecret: utf8Key,

@@ -72,6 +72,11 @@ export interface PosProvider {
 	readonly occurredAtIsSigned: boolean;
 	/** How the webhook is registered, shown in the trigger (none of these register by API). */
 	readonly setupHint: string;
+	/**
+	 * How the POS node reads this provider's event history for reconciliation: the shape of the
+	 * API, implemented once per style in nodes/Pos/transport. Undefined: no catch-up API.
+	 */
+	readonly eventsApi?: 'stripe' | 'square' | 'generic';
 	/** The POS API: public base URL ('' when each merchant has their own) and a cheap authenticated GET for the credential test. */
 	readonly api: { readonly baseUrl: string; readonly testPath: string };
 	/** Turns the secret as the user pasted it into key bytes. */
