@@ -123,12 +123,12 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	);
 
 	let result = processDelivery(request, config, settings, ledger, nowMs);
-	if (result.kind === 'rejected' && result.reason === 'invalid_signature') {
-		// The secret may have been rotated since we cached it: check once more with a fresh copy.
+	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
+		// The secret (or the provider) may have changed since we cached it: check once more with a fresh copy.
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
-			ledger.count('rejected.invalid_signature', -1);
+			ledger.count(`rejected.${result.reason}`, -1);
 			result = processDelivery(request, config, settings, ledger, nowMs);
 		}
 	}

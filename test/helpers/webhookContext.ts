@@ -1,0 +1,99 @@
+import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+
+import type { PosCredentialData } from '../../nodes/shared/providers/types';
+
+/**
+ * A stand-in for n8n's webhook context with the behaviour that matters to the trigger: its own
+ * copy of static data per request (as n8n loads one per request), a response object that
+ * records what was written, parameters with defaults, and credentials loaded by id.
+ */
+export interface FakeRequest {
+	headers: Record<string, string | string[] | undefined>;
+	body: string | Buffer;
+}
+
+export interface FakeWebhookOptions {
+	credential: PosCredentialData | (() => Promise<PosCredentialData>);
+	credentialId?: string;
+	parameters?: IDataObject;
+	staticData?: IDataObject;
+	workflowId?: string;
+	mode?: 'webhook' | 'manual';
+	webhookUrl?: string;
+}
+
+export interface FakeWebhookRun {
+	ctx: IWebhookFunctions;
+	response: { status?: number; body?: unknown };
+	staticData: IDataObject;
+	credentialLoads: () => number;
+	logs: string[];
+}
+
+const DEFAULTS: IDataObject = {
+	events: '*',
+	toleranceSeconds: 300,
+	dedupe: true,
+	dedupeWindowHours: 72,
+	notificationUrl: '',
+	options: {},
+};
+
+export function fakeWebhookContext(request: FakeRequest, options: FakeWebhookOptions): FakeWebhookRun {
+	const response: FakeWebhookRun['response'] = {};
+	const staticData = options.staticData ?? {};
+	const parameters = { ...DEFAULTS, ...(options.parameters ?? {}) };
+	const logs: string[] = [];
+	let loads = 0;
+	const headers: Record<string, string | string[] | undefined> = {};
+	for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
+	const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
+	const res = {
+		headersSent: false,
+		status(code: number) {
+			response.status = code;
+			return res;
+		},
+		json(body: unknown) {
+			response.body = body;
+			res.headersSent = true;
+			return res;
+		},
+	};
+	const node = {
+		id: 'node-1',
+		name: 'POS Webhook Trigger',
+		type: 'n8n-nodes-pos-webhooks.posWebhookTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { posApi: { id: options.credentialId ?? null, name: 'POS' } },
+	};
+	const ctx = {
+		getRequestObject: () => ({ headers, rawBody, body: undefined }),
+		getResponseObject: () => res,
+		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
+		getCredentials: async () => {
+			loads++;
+			return typeof options.credential === 'function' ? await options.credential() : { ...options.credential };
+		},
+		getNode: () => node,
+		getWorkflow: () => ({ id: options.workflowId ?? 'wf-1', name: 'Test', active: true }),
+		getMode: () => options.mode ?? 'webhook',
+		getWorkflowStaticData: () => staticData,
+		getNodeWebhookUrl: () => options.webhookUrl ?? 'https://n8n.example.com/webhook/abc/pos',
+		helpers: { returnJsonArray: (items: IDataObject[]) => items.map((json) => ({ json })) },
+		logger: {
+			error: (m: string) => logs.push(`error ${m}`),
+			warn: (m: string) => logs.push(`warn ${m}`),
+			info: () => undefined,
+			debug: () => undefined,
+		},
+	};
+	return { ctx: ctx as unknown as IWebhookFunctions, response, staticData, credentialLoads: () => loads, logs };
+}
+
+/** What n8n would have saved: static data through JSON, as the database stores it. */
+export function savedCopy(staticData: IDataObject): IDataObject {
+	return JSON.parse(JSON.stringify(staticData)) as IDataObject;
+}

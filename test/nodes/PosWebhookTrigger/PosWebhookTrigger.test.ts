@@ -1,0 +1,234 @@
+/**
+ * The reply table of DESIGN.md, row by row, through the node's webhook() as n8n calls it.
+ */
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+
+import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
+import type { PosCredentialData } from '../../../nodes/shared/providers/types';
+import { fakeWebhookContext, savedCopy, type FakeWebhookOptions } from '../../helpers/webhookContext';
+
+const SECRET = 'whsec_' + Buffer.from('a 32 byte key for the tests.....').toString('base64');
+const credential: PosCredentialData = { provider: 'standardWebhooks', signingSecret: SECRET };
+const node = new PosWebhookTrigger();
+
+function signedRequest(id: string, payload: object = { type: 'order.paid', data: { order_id: id } }, when = new Date(), secret = SECRET) {
+	const body = JSON.stringify(payload);
+	return {
+		headers: {
+			'content-type': 'application/json',
+			'webhook-id': id,
+			'webhook-timestamp': String(Math.floor(when.getTime() / 1000)),
+			'webhook-signature': new StandardWebhook(secret).sign(id, when, body),
+		},
+		body,
+	};
+}
+
+async function deliver(request: ReturnType<typeof signedRequest>, options: Partial<FakeWebhookOptions> = {}) {
+	const run = fakeWebhookContext(request, { credential, credentialId: 'cred-1', ...options });
+	const result = await node.webhook.call(run.ctx);
+	return { ...run, result };
+}
+
+beforeEach(() => resetLedgersForTest());
+
+describe('reply table', () => {
+	it('valid signature, new event id: one execution with one item, reply accepted', async () => {
+		const { result, response } = await deliver(signedRequest('msg_new'));
+		expect(response.status).toBeUndefined(); // n8n answers 200 itself, at once (responseMode onReceived)
+		expect(result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_new' });
+		expect(result.workflowData).toHaveLength(1);
+		expect(result.workflowData![0]).toHaveLength(1);
+		const item = result.workflowData![0][0].json;
+		expect(Object.keys(item).sort()).toEqual(['data', 'id', 'occurredAt', 'provider', 'receivedAt', 'type']);
+		expect(item).toMatchObject({ id: 'msg_new', type: 'order.paid', provider: 'standardWebhooks', data: { type: 'order.paid' } });
+		expect(typeof item.receivedAt).toBe('string');
+	});
+
+	it('same event id again: 200 duplicate, no execution', async () => {
+		const request = signedRequest('msg_dup');
+		const first = await deliver(request);
+		expect(first.result.workflowData).toBeDefined();
+		const again = await deliver(signedRequest('msg_dup'), { staticData: savedCopy(first.staticData) });
+		expect(again.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_dup' } });
+	});
+
+	it('event type not selected: 200 ignored, no execution', async () => {
+		const { result } = await deliver(signedRequest('msg_menu', { type: 'menu.updated' }), { parameters: { events: 'order.*, payment.completed' } });
+		expect(result).toEqual({ webhookResponse: { status: 'ignored', id: 'msg_menu', type: 'menu.updated' } });
+		const wanted = await deliver(signedRequest('msg_order', { type: 'Order.Paid' }), { parameters: { events: 'order.*' } });
+		expect(wanted.result.workflowData).toBeDefined();
+	});
+
+	it.each([
+		['missing signature', (r: ReturnType<typeof signedRequest>) => delete (r.headers as Record<string, string>)['webhook-signature'], 'missing_signature'],
+		['wrong signature', (r: ReturnType<typeof signedRequest>) => (r.headers['webhook-signature'] = 'v1,' + Buffer.alloc(32).toString('base64')), 'invalid_signature'],
+		['garbage signature', (r: ReturnType<typeof signedRequest>) => (r.headers['webhook-signature'] = 'v1,%%%'), 'invalid_signature'],
+		['tampered body', (r: ReturnType<typeof signedRequest>) => (r.body = r.body.replace('paid', 'free')), 'invalid_signature'],
+	])('%s: 401 with a short reason, no execution, no secret echoed', async (_name, mutate, reason) => {
+		const request = signedRequest('msg_bad');
+		mutate(request);
+		const { result, response } = await deliver(request);
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response.status).toBe(401);
+		expect(response.body).toMatchObject({ status: 'rejected', reason });
+		const text = JSON.stringify(response.body);
+		expect(text).not.toContain(SECRET.slice(6, 20));
+		expect(text.length).toBeLessThan(200);
+	});
+
+	it.each([
+		['past', -301_000, 'timestamp_too_old'],
+		['future', 301_000, 'timestamp_in_future'],
+	])('timestamp outside tolerance (%s): 401', async (_name, offset, reason) => {
+		const { response, result } = await deliver(signedRequest('msg_time', undefined, new Date(Date.now() + offset)));
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response).toEqual({ status: 401, body: expect.objectContaining({ reason }) });
+	});
+
+	it('tolerance is a parameter', async () => {
+		const late = signedRequest('msg_late', undefined, new Date(Date.now() - 600_000));
+		expect((await deliver(late, { parameters: { toleranceSeconds: 900 } })).result.workflowData).toBeDefined();
+	});
+
+	it('body unparseable (signed, so it is the sender who is broken): 400', async () => {
+		const when = new Date();
+		const body = 'not json {';
+		const request = {
+			headers: {
+				'webhook-id': 'msg_text',
+				'webhook-timestamp': String(Math.floor(when.getTime() / 1000)),
+				'webhook-signature': new StandardWebhook(SECRET).sign('msg_text', when, body),
+			},
+			body,
+		};
+		const { response } = await deliver(request as ReturnType<typeof signedRequest>);
+		expect(response).toEqual({ status: 400, body: expect.objectContaining({ reason: 'unparseable_body' }) });
+	});
+
+	it('no event id where the provider has one: 400', async () => {
+		const custom = { credentialId: 'cred-custom', credential: { provider: 'custom', signingSecret: 'k', customSignatureHeader: 'x-sig' } };
+		const { response } = await deliver({ headers: {}, body: '{}' } as unknown as ReturnType<typeof signedRequest>, custom);
+		expect(response.status).toBe(401); // unsigned first: the signature decides before anything else
+		const body = JSON.stringify({ type: 'order.paid' });
+		const { createHmac } = await import('node:crypto');
+		const sig = createHmac('sha256', 'k').update(body).digest('hex');
+		const signed = await deliver({ headers: { 'x-sig': sig }, body } as unknown as ReturnType<typeof signedRequest>, custom);
+		expect(signed.response).toEqual({ status: 400, body: expect.objectContaining({ reason: 'missing_event_id' }) });
+	});
+
+	it("the node's own transient failure (credential store down): 503, never a throw", async () => {
+		const { response, result, logs } = await deliver(signedRequest('msg_503'), {
+			credentialId: 'cred-down',
+			credential: async () => {
+				throw new Error('database is locked');
+			},
+		});
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(response).toEqual({ status: 503, body: expect.objectContaining({ reason: 'temporarily_unavailable' }) });
+		expect(logs.join()).toContain('database is locked');
+	});
+
+	it('a credential with no secret: 503 (the POS keeps retrying until it is fixed), with a reason', async () => {
+		const { response } = await deliver(signedRequest('msg_nosecret'), { credentialId: 'cred-empty', credential: { provider: 'stripe', signingSecret: '' } });
+		expect(response).toEqual({ status: 503, body: expect.objectContaining({ reason: 'not_configured' }) });
+	});
+});
+
+describe('exactly once', () => {
+	it('100 concurrent deliveries of one event id start exactly one execution', async () => {
+		// Each request gets its own static data snapshot, as n8n loads one per request.
+		const runs = await Promise.all(Array.from({ length: 100 }, () => deliver(signedRequest('msg_storm'), { staticData: {} })));
+		const executions = runs.filter((r) => r.result.workflowData !== undefined);
+		expect(executions).toHaveLength(1);
+		expect(runs.filter((r) => r.result.webhookResponse && (r.result.webhookResponse as { status: string }).status === 'duplicate')).toHaveLength(99);
+	});
+
+	it('a restart (ledger reloaded from saved static data) still drops the duplicate', async () => {
+		const first = await deliver(signedRequest('msg_restart'));
+		expect(first.result.workflowData).toBeDefined();
+		const saved = savedCopy(first.staticData);
+		expect(saved[STATIC_DATA_KEY]).toBeDefined();
+		resetLedgersForTest(); // the n8n process is gone: only the database remains
+		const retry = await deliver(signedRequest('msg_restart'), { staticData: saved });
+		expect(retry.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_restart' } });
+		const other = await deliver(signedRequest('msg_after_restart'), { staticData: saved });
+		expect(other.result.workflowData).toBeDefined();
+	});
+
+	it('saving writes the latest ledger even when an older request saves last', async () => {
+		const a = await deliver(signedRequest('msg_a'), { staticData: {} });
+		const b = await deliver(signedRequest('msg_b'), { staticData: {} });
+		// n8n saves request a after request b: a's save must still include b's id.
+		const savedLast = savedCopy(a.staticData);
+		void b;
+		resetLedgersForTest();
+		const retryB = await deliver(signedRequest('msg_b'), { staticData: savedLast });
+		expect(retryB.result.webhookResponse).toEqual({ status: 'duplicate', id: 'msg_b' });
+	});
+
+	it('an entry older than the dedupe window expires', async () => {
+		jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
+		try {
+			const first = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
+			expect(first.result.workflowData).toBeDefined();
+			jest.setSystemTime(new Date('2026-01-01T00:59:00Z'));
+			const within = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
+			expect(within.result.webhookResponse).toMatchObject({ status: 'duplicate' });
+			jest.setSystemTime(new Date('2026-01-01T01:02:00Z'));
+			const after = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
+			expect(after.result.workflowData).toBeDefined();
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+
+	it('with Drop Duplicate Events off, every valid delivery starts the workflow', async () => {
+		const a = await deliver(signedRequest('msg_nodedupe'), { parameters: { dedupe: false } });
+		const b = await deliver(signedRequest('msg_nodedupe'), { parameters: { dedupe: false } });
+		expect(a.result.workflowData && b.result.workflowData).toBeDefined();
+	});
+
+	it('test-URL deliveries use their own ledger and never touch the production one', async () => {
+		const test = await deliver(signedRequest('msg_test'), { mode: 'manual' });
+		expect(test.result.workflowData).toBeDefined();
+		expect(test.staticData[STATIC_DATA_KEY]).toBeUndefined();
+		const live = await deliver(signedRequest('msg_test'));
+		expect(live.result.workflowData).toBeDefined();
+	});
+});
+
+describe('output options and credentials', () => {
+	it('removes listed fields and keeps signature headers out of Include Headers', async () => {
+		const payload = { type: 'order.paid', data: { customer: { email: 'a@b.c', name: 'Ann' }, items: [{ note: 'x', sku: 1 }] } };
+		const { result } = await deliver(signedRequest('msg_pii', payload), {
+			parameters: { options: { includeHeaders: true, removeFields: 'data.customer.email, data.items.*.note' } },
+		});
+		const item = result.workflowData![0][0].json as { data: typeof payload; headers: Record<string, string> };
+		expect(item.data.data.customer).toEqual({ name: 'Ann' });
+		expect(item.data.data.items).toEqual([{ sku: 1 }]);
+		expect(item.headers['webhook-id']).toBe('msg_pii');
+		expect(item.headers['webhook-signature']).toBeUndefined();
+	});
+
+	it('keeps the decoded credential in memory, and notices a rotated secret on the first request signed with it', async () => {
+		jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+		try {
+			let current: PosCredentialData = { provider: 'standardWebhooks', signingSecret: SECRET };
+			const options = { credentialId: 'cred-rotate', credential: async () => current };
+			const r1 = await deliver(signedRequest('msg_r1'), options);
+			const r2 = await deliver(signedRequest('msg_r2'), options);
+			expect(r1.credentialLoads() + r2.credentialLoads()).toBe(1);
+			const NEW = 'whsec_' + Buffer.from('the new key after rotation......').toString('base64');
+			current = { provider: 'standardWebhooks', signingSecret: NEW, previousSigningSecret: SECRET };
+			jest.advanceTimersByTime(5_000);
+			const r3 = await deliver(signedRequest('msg_r3', undefined, new Date(), NEW), options);
+			expect(r3.result.workflowData).toBeDefined();
+			const r4 = await deliver(signedRequest('msg_r4', undefined, new Date(), SECRET), options);
+			expect(r4.result.workflowData).toBeDefined(); // previous secret still accepted during rotation
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+});
