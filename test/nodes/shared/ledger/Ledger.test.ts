@@ -1,3 +1,5 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { DIGEST_CHARS, Ledger, bucketSizeFor, digestOf } from '../../../../nodes/shared/ledger/Ledger';
 import { ledgerFor, persistLedger, resetLedgersForTest, STATIC_DATA_KEY } from '../../../../nodes/shared/ledger/registry';
 
@@ -77,7 +79,7 @@ describe('ledger registry', () => {
 	});
 
 	it('serialises the live ledger at save time, so a late save is never older', () => {
-		const snapshot: Record<string, unknown> = {};
+		const snapshot: IDataObject = {};
 		const ledger = ledgerFor({ workflowId: 'w3', isTest: false, windowMs: HOUR }, snapshot);
 		ledger.claim('first', Date.now());
 		persistLedger(ledger, snapshot, false);

@@ -2,8 +2,6 @@
  * Every provider preset against its vendor's own library: what the vendor signs, we accept;
  * what the vendor refuses (tampered, wrong secret, missing header, stale, future), we refuse.
  */
-import '@shopify/shopify-api/adapters/node';
-import { ApiVersion, shopifyApi } from '@shopify/shopify-api';
 import { WebhooksHelper } from 'square';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
@@ -12,6 +10,13 @@ import { processDelivery, type DeliverySettings } from '../../../../nodes/PosWeb
 import { buildSigningConfig } from '../../../../nodes/shared/signingConfig';
 import type { InboundRequest, PosCredentialData } from '../../../../nodes/shared/providers/types';
 import { b64hmac, nowSeconds } from '../../../helpers/signing';
+
+// Loaded with require: @shopify/shopify-api ships TypeScript sources that do not type-check
+// under our compiler settings; only its runtime behaviour matters here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('@shopify/shopify-api/adapters/node');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ApiVersion, shopifyApi } = require('@shopify/shopify-api');
 
 const settings: DeliverySettings = {
 	events: '*',

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (README: `npm test`). Set-up included: it builds the
+# package, lints it with n8n's verification rules, runs the unit tests, provisions a real n8n
+# (cached under ~/.cache, see scripts/provision-n8n.sh) and runs the end-to-end tests on it.
+#   SKIP_E2E=1 npm test   runs everything but the real-n8n tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+echo "== build"; npm run --silent build
+echo "== lint (eslint-plugin-n8n-nodes-base + n8n community-package verification rules)"; npm run --silent lint
+echo "== typecheck tests, simulator and scripts"; npx tsc -p tsconfig.test.json --noEmit
+
+echo "== unit tests"
+npx jest --selectProjects unit --json --outputFile="$results/unit.json"
+
+if [ "${SKIP_E2E:-0}" != "1" ]; then
+  echo "== provisioning a real n8n for the end-to-end tests (cached after the first run)"
+  bash scripts/provision-n8n.sh
+  echo "== end-to-end tests against a real n8n"
+  npx jest --selectProjects e2e --runInBand --passWithNoTests --json --outputFile="$results/e2e.json"
+fi
+
+# One plain closing line for any reader: "N passed, N failed".
+node -e '
+  const fs = require("fs"); let passed = 0, failed = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$results"
