@@ -98,7 +98,8 @@ export function processDelivery(
 		ledger?.count('accepted');
 
 		if (settings.removeFields.length > 0) removeFields(data, settings.removeFields);
-		const item = toEventItem({ ...identity, id }, provider.id, data, new Date(nowMs).toISOString());
+		identity.id = id;
+		const item = toEventItem(identity as typeof identity & { id: string }, provider.id, data, new Date(nowMs).toISOString());
 		if (settings.includeHeaders) item.headers = safeHeaders(request.headers, provider.secretHeaders);
 		return { kind: 'accepted', item };
 	} catch (error) {

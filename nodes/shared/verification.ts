@@ -41,8 +41,14 @@ export class WebhookRejection extends Error {
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
 
-export function hmac(algorithm: HmacAlgorithm, key: Buffer, payload: Buffer): Buffer {
-	return createHmac(algorithm, key).update(payload).digest();
+/** Signed content, possibly in parts (fed to the HMAC in order, never copied into one buffer). */
+export type SignedPayload = Buffer | ReadonlyArray<Buffer | string>;
+
+export function hmac(algorithm: HmacAlgorithm, key: Buffer, payload: SignedPayload): Buffer {
+	const mac = createHmac(algorithm, key);
+	if (Buffer.isBuffer(payload)) mac.update(payload);
+	else for (const part of payload) mac.update(part); // strings are hashed as UTF-8
+	return mac.digest();
 }
 
 /**
@@ -69,7 +75,7 @@ export function decodeSignature(text: string, encoding: SignatureEncoding): Buff
 export function anySignatureMatches(
 	algorithm: HmacAlgorithm,
 	keys: readonly Buffer[],
-	payload: Buffer,
+	payload: SignedPayload,
 	candidates: readonly Buffer[],
 ): boolean {
 	if (candidates.length === 0) return false;

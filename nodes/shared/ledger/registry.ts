@@ -37,25 +37,15 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
 }
 
 /**
- * Marks the ledger for saving with this request's static data. n8n saves static data after the
- * request (or execution), possibly after other requests have claimed ids: the value written is a
- * LiveLedger whose toJSON() reads the ledger at save time, so a later save never writes an older
- * state than an earlier one. Its own fields are a snapshot, for any copy that skips toJSON.
+ * Marks the ledger for saving with this request's static data. The value is the ledger's live
+ * persisted form (the same object every time, updated as ids are claimed): n8n saves static data
+ * after the request or execution, possibly after other requests claimed more ids, and what it
+ * serialises then is the ledger as it is at that moment, so a late save never writes an older
+ * state. Assigning it marks static data as changed (n8n saves only changed static data).
  */
 export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean): void {
 	if (isTest) return; // n8n never saves test snapshots; do not pretend to
-	staticData[STATIC_DATA_KEY] = new LiveLedger(ledger) as unknown as IDataObject;
-}
-
-class LiveLedger {
-	constructor(private readonly ledger: Ledger) {
-		Object.assign(this, ledger.toJSON());
-		Object.defineProperty(this, 'ledger', { enumerable: false });
-	}
-
-	toJSON() {
-		return this.ledger.toJSON();
-	}
+	staticData[STATIC_DATA_KEY] = ledger.toJSON() as unknown as IDataObject;
 }
 
 /** For tests: forget every in-memory ledger, as an n8n restart does. */

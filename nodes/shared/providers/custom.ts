@@ -131,7 +131,7 @@ export const custom: PosProvider = {
 			}
 		}
 		const candidates = candidatesFrom(value, s.prefix, s.encoding);
-		if (!anySignatureMatches(s.algorithm, keys, Buffer.concat(chunks), candidates)) {
+		if (!anySignatureMatches(s.algorithm, keys, chunks, candidates)) {
 			throw new WebhookRejection('invalid_signature', 'Signature does not match');
 		}
 		return timestamp === undefined ? {} : { signedTimestamp: toUnixSeconds(timestamp) };

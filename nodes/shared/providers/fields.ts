@@ -28,8 +28,11 @@ export function text(value: unknown): string | undefined {
  * Normalises a time to ISO 8601. Accepts unix seconds, unix milliseconds (13 digits) and
  * date strings; undefined for anything unreadable.
  */
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export function isoTime(value: unknown): string | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
+	if (typeof value === 'string' && CANONICAL_ISO.test(value)) return value; // already normalised: skip the Date round trip
 	let ms: number;
 	if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))) {
 		const n = Number(value);

@@ -25,7 +25,7 @@ export const square: PosProvider = {
 		const value = header(request.headers, 'x-square-hmacsha256-signature');
 		if (!value) throw new WebhookRejection('missing_signature', 'Missing x-square-hmacsha256-signature header');
 		const candidate = decodeSignature(value, 'base64');
-		const payload = Buffer.concat([Buffer.from(request.notificationUrl, 'utf8'), request.rawBody]);
+		const payload = [request.notificationUrl, request.rawBody];
 		if (!candidate || !anySignatureMatches('sha256', keys, payload, [candidate])) {
 			throw new WebhookRejection(
 				'invalid_signature',

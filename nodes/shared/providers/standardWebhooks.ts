@@ -45,7 +45,7 @@ export const standardWebhooks: PosProvider = {
 			const decoded = decodeSignature(part.slice(3), 'base64');
 			if (decoded) candidates.push(decoded);
 		}
-		const payload = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), request.rawBody]);
+		const payload = [`${id}.${timestamp}.`, request.rawBody];
 		if (!anySignatureMatches('sha256', keys, payload, candidates)) {
 			throw new WebhookRejection('invalid_signature', 'Signature does not match');
 		}

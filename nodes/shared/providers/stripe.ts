@@ -39,7 +39,7 @@ export const stripe: PosProvider = {
 		}
 		if (candidates.length === 0) throw new WebhookRejection('missing_signature', 'No v1 signature in Stripe-Signature header');
 		const signedTimestamp = parseUnixSeconds(timestamp);
-		const payload = Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), request.rawBody]);
+		const payload = [`${timestamp}.`, request.rawBody];
 		if (!anySignatureMatches('sha256', keys, payload, candidates)) {
 			throw new WebhookRejection('invalid_signature', 'Signature does not match');
 		}

@@ -36,7 +36,7 @@ export const toast: PosProvider = {
 		if (!value) throw new WebhookRejection('missing_signature', 'Missing Toast-Signature header');
 		const timestamp = header(request.headers, 'toast-timestamp') ?? bodyTimestamp(body) ?? '';
 		const candidate = decodeSignature(value, 'base64');
-		const payload = Buffer.concat([request.rawBody, Buffer.from(timestamp, 'utf8')]);
+		const payload = [request.rawBody, timestamp];
 		if (!candidate || !anySignatureMatches('sha256', keys, payload, [candidate])) {
 			throw new WebhookRejection('invalid_signature', 'Signature does not match');
 		}

@@ -53,6 +53,6 @@ it('never throws and never answers 5xx other than 503, for every provider', asyn
 			}
 			expect(JSON.stringify(run.response.body ?? '')).not.toContain(SECRET);
 		}),
-		{ numRuns: 3000 },
+		{ numRuns: Number(process.env.FUZZ_RUNS ?? 3000) },
 	);
 });
