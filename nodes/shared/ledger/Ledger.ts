@@ -79,10 +79,10 @@ export class Ledger {
 	private bucketMs: number;
 	private windowMs: number;
 
-	constructor(
-		windowMs: number,
-		readonly maxEntries = DEFAULT_MAX_ENTRIES,
-	) {
+	maxEntries: number;
+
+	constructor(windowMs: number, maxEntries = DEFAULT_MAX_ENTRIES) {
+		this.maxEntries = maxEntries;
 		this.windowMs = windowMs;
 		this.bucketMs = bucketSizeFor(windowMs);
 		this.persisted = { v: 1, bucketMs: this.bucketMs, buckets: {}, counts: {}, reconcile: {} };
@@ -117,6 +117,12 @@ export class Ledger {
 			this.windowMs = windowMs;
 			this.nextPruneAt = 0;
 		}
+	}
+
+	/** The bound can change when the user edits the trigger; shrinking drops the oldest buckets. */
+	setMaxEntries(maxEntries: number): void {
+		this.maxEntries = maxEntries;
+		while (this.entries.size > this.maxEntries) this.dropOldestBucket();
 	}
 
 	has(eventId: string, nowMs: number): boolean {

@@ -33,6 +33,7 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
 		ledgers.set(key, ledger);
 	}
 	ledger.setWindow(scope.windowMs);
+	if (scope.maxEntries !== undefined && scope.maxEntries !== ledger.maxEntries) ledger.setMaxEntries(scope.maxEntries);
 	return ledger;
 }
 

@@ -1,0 +1,58 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as event from './actions/event/Event.resource';
+import * as ledger from './actions/ledger/Ledger.resource';
+import * as order from './actions/order/Order.resource';
+import { router } from './actions/router';
+
+export class Pos implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'POS',
+		name: 'pos',
+		icon: { light: 'file:../PosWebhookTrigger/pos.svg', dark: 'file:../PosWebhookTrigger/pos.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description:
+			'Recover POS events (orders, payments) that webhooks missed, list recent POS events, look up an order by ID, and inspect or edit the memory of processed events',
+		defaults: { name: 'POS' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'posApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Event',
+						value: 'event',
+						description: 'Events from the POS: new orders, payments, refunds, menu changes',
+					},
+					{
+						name: 'Ledger',
+						value: 'ledger',
+						description: "The workflow's memory of processed event IDs, shared with the POS Webhook Trigger",
+					},
+					{
+						name: 'Order',
+						value: 'order',
+						description: 'An order or payment in the POS',
+					},
+				],
+				default: 'event',
+			},
+			...event.description,
+			...ledger.description,
+			...order.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,160 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { eventFilter, type PosEventItem } from '../../../shared/event';
+import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
+import { asNodeError, errorItem } from '../../helpers/errors';
+import { listedToItem } from '../../helpers/items';
+import { openLedger } from '../../helpers/ledger';
+import { reconcileWindow } from '../../helpers/window';
+import { listEvents } from '../../transport';
+import { dedupeWindowProperty, eventsApiOptions, eventTypesProperty } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName:
+			"Run this from a Schedule Trigger in the same workflow as the POS Webhook Trigger. It outputs, in the trigger's format with recovered set to true, only the events the webhooks missed, each once; connect it to the same steps as the trigger. No output means nothing was missed.",
+		name: 'reconcileNotice',
+		type: 'notice',
+		default: '',
+	},
+	eventTypesProperty,
+	{
+		displayName: 'Look Back (Hours)',
+		name: 'lookBackHours',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 24,
+		description:
+			'On the first run, how far back to look for missed events. Later runs continue where the last complete run stopped. Never further back than the POS keeps events (Stripe 30 days, Square 28 days) or than event IDs are remembered.',
+	},
+	{
+		displayName: 'Settle Delay (Seconds)',
+		name: 'settleDelaySeconds',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 300,
+		description:
+			'Events newer than this are left for the next run, so that webhooks still on their way (and POS retries) arrive first instead of being reported as missed',
+	},
+	dedupeWindowProperty,
+	eventsApiOptions,
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['event'], operation: ['reconcile'] } }, properties);
+
+/**
+ * Pulls every event of the window from the POS API, keeps those the workflow's ledger has not
+ * seen, and only once the whole pull succeeded claims and emits them. Runs once per execution
+ * (with the first item's parameters), whatever the number of input items.
+ */
+export async function execute(this: IExecuteFunctions, _items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const itemIndex = 0;
+	try {
+		return await reconcile(this, itemIndex);
+	} catch (error) {
+		if (this.continueOnFail()) return [errorItem(error, itemIndex)];
+		throw asNodeError(this, error, itemIndex);
+	}
+}
+
+async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const events = String(ctx.getNodeParameter('events', itemIndex, '*') ?? '*');
+	const lookBackHours = Number(ctx.getNodeParameter('lookBackHours', itemIndex, 24));
+	const settleDelaySeconds = Number(ctx.getNodeParameter('settleDelaySeconds', itemIndex, 300));
+	if (!Number.isFinite(lookBackHours) || lookBackHours <= 0) {
+		throw new NodeOperationError(ctx.getNode(), 'Look Back must be more than 0 hours', { itemIndex });
+	}
+	if (!Number.isFinite(settleDelaySeconds) || settleDelaySeconds < 0) {
+		throw new NodeOperationError(ctx.getNode(), 'Settle Delay must be 0 seconds or more', { itemIndex });
+	}
+	const apiOptions = readApiOptions(ctx, itemIndex);
+	const api = await loadPosApi(ctx, itemIndex);
+	const style = eventsStyleOf(ctx, api, itemIndex, 'reconciliation');
+	const adapter = eventsAdapterFor(style);
+	const baseUrl = requireBaseUrl(ctx, api, itemIndex);
+	const { ledger, windowMs, persist } = openLedger(ctx, itemIndex);
+	const wanted = eventFilter(events);
+
+	const nowMs = Date.now();
+	const previous = ledger.getReconcile();
+	const window = reconcileWindow({
+		nowMs,
+		checkpoint: previous.checkpoint,
+		lookBackHours,
+		settleDelaySeconds,
+		dedupeWindowMs: windowMs,
+		historyMs: adapter.historyMs,
+	});
+	if (window.clampedFromMs !== undefined) {
+		ctx.logger.warn(
+			`POS reconciliation: events between ${new Date(window.clampedFromMs).toISOString()} and ${new Date(window.startMs).toISOString()} ` +
+				'cannot be reconciled (older than the POS keeps events or than event IDs are remembered); starting at the later time',
+		);
+	}
+
+	// 1. Pull every page. Nothing is claimed and the checkpoint does not move until this completes.
+	const candidates: PosEventItem[] = [];
+	const inThisPull = new Set<string>();
+	let withoutId = 0;
+	const receivedAt = new Date(nowMs).toISOString();
+	if (!window.empty) {
+		try {
+			await listEvents(
+				ctx,
+				adapter,
+				window,
+				{ pageSize: apiOptions.pageSize, generic: apiOptions.generic, call: callOptions(baseUrl, apiOptions, itemIndex) },
+				(page) => {
+					for (const listed of page) {
+						const item = listedToItem(listed, api.provider, api.credential, receivedAt);
+						if (!item) {
+							withoutId++;
+							continue;
+						}
+						if (!wanted(item.type) || inThisPull.has(item.id) || ledger.has(item.id, nowMs)) continue;
+						inThisPull.add(item.id);
+						candidates.push(item);
+					}
+				},
+			);
+		} catch (error) {
+			if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+				error.description = `${error.description ? `${error.description} ` : ''}Nothing was recovered and the reconciliation checkpoint did not move: the next run retries the same window.`;
+			}
+			throw asNodeError(ctx, error, itemIndex);
+		}
+	}
+	if (withoutId > 0) {
+		ctx.logger.warn(`POS reconciliation: ${withoutId} listed events had no event ID and were skipped (check the ID Field in API Options)`);
+	}
+
+	// 2. The pull is complete: claim (synchronously; ids a webhook claimed meanwhile are skipped) and emit.
+	candidates.sort(byOccurredAt);
+	const claimMs = Date.now();
+	const recovered: INodeExecutionData[] = [];
+	for (const item of candidates) {
+		if (!ledger.claim(item.id, claimMs)) continue;
+		item.recovered = true;
+		recovered.push({ json: item, pairedItem: { item: itemIndex } });
+	}
+	if (recovered.length > 0) ledger.count('recovered', recovered.length);
+
+	const previousCheckpointMs = previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
+	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, window.endMs) : window.endMs;
+	ledger.setReconcile({
+		checkpoint: new Date(checkpointMs).toISOString(),
+		lastCompletedAt: new Date(Date.now()).toISOString(),
+		lastRecovered: recovered.length,
+	});
+	persist();
+	return recovered;
+}
+
+/** Oldest first; events without a time keep their listed order, after the others. */
+function byOccurredAt(a: PosEventItem, b: PosEventItem): number {
+	if (a.occurredAt === b.occurredAt) return 0;
+	if (a.occurredAt === null) return 1;
+	if (b.occurredAt === null) return -1;
+	return a.occurredAt < b.occurredAt ? -1 : 1;
+}

@@ -1,0 +1,46 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { asNodeError, errorItem } from '../../helpers/errors';
+import { openLedger } from '../../helpers/ledger';
+import { dedupeWindowProperty } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Event ID',
+		name: 'eventId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'evt_1NqK2x2eZvKYlo2C',
+		description:
+			'ID of the POS event to forget, exactly as the POS Webhook Trigger outputs it. Once forgotten, the next delivery or reconciliation of this event is processed again.',
+	},
+	dedupeWindowProperty,
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['ledger'], operation: ['forget'] } }, properties);
+
+/** Removes one event ID from the workflow's ledger, so that the event can be processed again. */
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const out: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const eventId = String(this.getNodeParameter('eventId', itemIndex, '') ?? '').trim();
+			if (eventId === '') {
+				throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
+			}
+			const { ledger, persist } = openLedger(this, itemIndex);
+			const forgotten = ledger.forget(eventId);
+			if (forgotten) persist();
+			out.push({ json: { eventId, forgotten }, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			if (this.continueOnFail()) {
+				out.push(errorItem(error, itemIndex));
+				continue;
+			}
+			throw asNodeError(this, error, itemIndex);
+		}
+	}
+	return out;
+}

@@ -1,0 +1,58 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import type { LedgerStats } from '../../../shared/ledger/Ledger';
+import { asNodeError, errorItem } from '../../helpers/errors';
+import { openLedger } from '../../helpers/ledger';
+import { dedupeWindowProperty } from '../common.descriptions';
+
+const properties: INodeProperties[] = [dedupeWindowProperty];
+
+export const description = updateDisplayOptions({ show: { resource: ['ledger'], operation: ['getStats'] } }, properties);
+
+/** The ledger's counters as one flat, readable object (rejections grouped by reason). */
+export function statsToJson(stats: LedgerStats): IDataObject {
+	const counts = stats.counts;
+	const rejectedByReason: IDataObject = {};
+	let rejected = 0;
+	for (const [key, value] of Object.entries(counts)) {
+		if (!key.startsWith('rejected.')) continue;
+		rejectedByReason[key.slice('rejected.'.length)] = value;
+		rejected += value;
+	}
+	return {
+		entries: stats.entries,
+		oldestEntryAt: stats.oldestEntryAt ?? null,
+		windowHours: stats.windowHours,
+		maxEntries: stats.maxEntries,
+		accepted: counts.accepted ?? 0,
+		duplicate: counts.duplicate ?? 0,
+		ignored: counts.ignored ?? 0,
+		rejected,
+		rejectedByReason,
+		recovered: counts.recovered ?? 0,
+		lastReconciliation: {
+			checkpoint: stats.reconcile.checkpoint ?? null,
+			completedAt: stats.reconcile.lastCompletedAt ?? null,
+			recovered: stats.reconcile.lastRecovered ?? null,
+		},
+	};
+}
+
+/** What the workflow's shared ledger holds: remembered IDs, counters since it was created, last reconciliation. */
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const out: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const { ledger } = openLedger(this, itemIndex);
+			out.push({ json: statsToJson(ledger.stats(Date.now())), pairedItem: { item: itemIndex } });
+		} catch (error) {
+			if (this.continueOnFail()) {
+				out.push(errorItem(error, itemIndex));
+				continue;
+			}
+			throw asNodeError(this, error, itemIndex);
+		}
+	}
+	return out;
+}

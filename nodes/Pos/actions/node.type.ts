@@ -1,0 +1,9 @@
+import type { AllEntities } from 'n8n-workflow';
+
+type NodeMap = {
+	event: 'reconcile' | 'getMany';
+	ledger: 'getStats' | 'forget';
+	order: 'get';
+};
+
+export type PosType = AllEntities<NodeMap>;

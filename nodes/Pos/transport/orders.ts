@@ -1,0 +1,51 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { EventsApiStyle } from './events';
+import type { PosApiCallOptions } from './request';
+import { posApiRequest } from './request';
+import { SQUARE_VERSION } from './square';
+
+/** How each API style looks one order (or payment) up by ID. */
+interface OrderApi {
+	path(id: string, orderPath: string): string;
+	headers?: IDataObject;
+	/** The object itself, out of the answer. */
+	unwrap(body: unknown): unknown;
+}
+
+const asIs = (body: unknown) => body;
+
+export const ORDER_APIS: Readonly<Record<EventsApiStyle, OrderApi>> = {
+	// Stripe Terminal and Checkout payments are PaymentIntents (pi_...).
+	stripe: { path: (id) => `/v1/payment_intents/${encodeURIComponent(id)}`, unwrap: asIs },
+	square: {
+		path: (id) => `/v2/orders/${encodeURIComponent(id)}`,
+		headers: { 'Square-Version': SQUARE_VERSION },
+		unwrap: (body) => (body && typeof body === 'object' && 'order' in body ? (body as IDataObject).order : body),
+	},
+	generic: {
+		path: (id, orderPath) => {
+			const template = orderPath.startsWith('/') ? orderPath : `/${orderPath}`;
+			const encoded = encodeURIComponent(id);
+			if (/\{(orderId|id)\}/.test(template)) return template.replace(/\{(orderId|id)\}/g, encoded);
+			return `${template.replace(/\/+$/, '')}/${encoded}`;
+		},
+		unwrap: asIs,
+	},
+};
+
+export async function getOrder(
+	ctx: IExecuteFunctions,
+	style: EventsApiStyle,
+	id: string,
+	orderPath: string,
+	call: PosApiCallOptions,
+): Promise<unknown> {
+	const api = ORDER_APIS[style];
+	const body = await posApiRequest.call(
+		ctx,
+		{ method: 'GET', path: api.path(id, orderPath), headers: api.headers },
+		{ ...call, notFoundHint: 'check the order ID (and, if every lookup fails, the API Base URL in the POS API credential and the Order Path in API Options)' },
+	);
+	return api.unwrap(body);
+}
