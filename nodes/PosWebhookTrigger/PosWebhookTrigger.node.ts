@@ -2,7 +2,9 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
+	type IExecuteFunctions,
 	type IHookFunctions,
+	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -11,7 +13,7 @@ import {
 
 import { parseFieldList } from '../shared/event';
 import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
-import { ledgerFor, persistLedger } from '../shared/ledger/registry';
+import { ledgerFor, saveLiveLedgerWith, persistLedger } from '../shared/ledger/registry';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
@@ -33,7 +35,18 @@ export class PosWebhookTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'posApi', required: true }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'pos' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				// Answer as soon as the execution is registered, with the node's own JSON reply. An
+				// empty responseData makes n8n send webhookResponse; left undefined it would send the
+				// text "firstEntryJson" (n8n 2.41's default), seen on a real n8n in test/e2e.
+				responseMode: 'onReceived',
+				responseData: '',
+				path: 'pos',
+			},
+		],
 		properties: triggerProperties,
 	};
 
@@ -68,6 +81,19 @@ export class PosWebhookTrigger implements INodeType {
 			},
 		},
 	};
+
+	/**
+	 * n8n runs this as the first step of the execution a webhook started (nodes with an execute
+	 * method are executed, not passed through). It passes the items on unchanged and makes sure
+	 * the ledger claimed by webhook() is saved: see saveLiveLedgerWith for why n8n would
+	 * otherwise drop that save.
+	 */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		if (this.getMode() !== 'manual') {
+			saveLiveLedgerWith(String(this.getWorkflow().id ?? 'unsaved'), this.getWorkflowStaticData('global'));
+		}
+		return [this.getInputData()];
+	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		try {

@@ -38,15 +38,41 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
 }
 
 /**
- * Marks the ledger for saving with this request's static data. The value is the ledger's live
- * persisted form (the same object every time, updated as ids are claimed): n8n saves static data
- * after the request or execution, possibly after other requests claimed more ids, and what it
- * serialises then is the ledger as it is at that moment, so a late save never writes an older
- * state. Assigning it marks static data as changed (n8n saves only changed static data).
+ * Marks the ledger for saving with this request's (or execution's) static data.
+ *
+ * The value is the ledger's live persisted form (one object per ledger, updated as ids are
+ * claimed): n8n saves static data after the request, possibly after other requests claimed more
+ * ids, and what it serialises then is the ledger as it is at that moment, so a late save never
+ * writes an older state than an earlier one.
  */
 export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean): void {
 	if (isTest) return; // n8n never saves test snapshots; do not pretend to
-	staticData[STATIC_DATA_KEY] = ledger.toJSON() as unknown as IDataObject;
+	const value = ledger.toJSON() as unknown as IDataObject;
+	liveValues.add(value);
+	staticData[STATIC_DATA_KEY] = value;
+}
+
+const liveValues = new WeakSet<object>();
+
+/**
+ * Puts this process's live ledger of the workflow into an execution's static data, so that the
+ * execution saves it when it ends. Returns whether it did.
+ *
+ * Why: n8n 2.41 saves a webhook's static data only if it is still marked changed once the reply
+ * has gone, but before that, starting the execution wraps the same static data object again,
+ * which clears the mark: from a workflow's second accepted event on, the webhook's save never
+ * happened (seen on a real n8n, test/e2e). The execution itself loads static data from the
+ * database and saves it at its end if a step changed it. n8n runs the trigger's execute() as the
+ * first step of that execution, and it calls this. Only a ledger that this process has claimed
+ * ids in and persisted counts as live: a queue-mode worker never writes its own older copy back.
+ */
+export function saveLiveLedgerWith(workflowId: string, staticData: IDataObject): boolean {
+	const ledger = ledgers.get(`live:${workflowId}`);
+	if (!ledger) return false;
+	const value = ledger.toJSON() as unknown as IDataObject;
+	if (!liveValues.has(value)) return false;
+	staticData[STATIC_DATA_KEY] = value;
+	return true;
 }
 
 /** For tests: forget every in-memory ledger, as an n8n restart does. */

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { DIGEST_CHARS, Ledger, bucketSizeFor, digestOf } from '../../../../nodes/shared/ledger/Ledger';
-import { ledgerFor, persistLedger, resetLedgersForTest, STATIC_DATA_KEY } from '../../../../nodes/shared/ledger/registry';
+import { ledgerFor, saveLiveLedgerWith, persistLedger, resetLedgersForTest, STATIC_DATA_KEY } from '../../../../nodes/shared/ledger/registry';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -87,8 +87,20 @@ describe('ledger registry', () => {
 		const saved = JSON.parse(JSON.stringify(snapshot));
 		const restored = Ledger.restore(saved[STATIC_DATA_KEY], HOUR);
 		expect(restored.has('second', Date.now())).toBe(true);
-		// A structured clone (no toJSON) still gets a consistent snapshot.
-		const cloned = structuredClone(snapshot) as Record<string, unknown>;
-		expect(Ledger.restore(cloned[STATIC_DATA_KEY], HOUR).has('first', Date.now())).toBe(true);
+	});
+
+	it("puts this process's live ledger into an execution's static data (which n8n loads from the database)", () => {
+		const webhookStaticData: IDataObject = {};
+		const ledger = ledgerFor({ workflowId: 'w4', isTest: false, windowMs: HOUR }, webhookStaticData);
+		ledger.claim('x', Date.now());
+		persistLedger(ledger, webhookStaticData, false);
+		const executionStaticData: IDataObject = JSON.parse('{}'); // loaded from the DB: older
+		expect(saveLiveLedgerWith('w4', executionStaticData)).toBe(true);
+		const global = executionStaticData;
+		// A workflow this process never claimed ids for (a queue-mode worker): nothing written.
+		expect(saveLiveLedgerWith('other', {})).toBe(false);
+		ledgerFor({ workflowId: 'w5', isTest: false, windowMs: HOUR }, {});
+		expect(saveLiveLedgerWith('w5', {})).toBe(false);
+		expect(JSON.parse(JSON.stringify(global))[STATIC_DATA_KEY].buckets).toBeDefined();
 	});
 });
