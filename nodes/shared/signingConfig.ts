@@ -48,6 +48,7 @@ export function buildSigningConfig(data: PosCredentialData, nowMs: number): Sign
  */
 export class SigningConfigCache {
 	private readonly entries = new Map<string, SigningConfig>();
+	private readonly reloading = new Map<string, Promise<SigningConfig>>();
 
 	constructor(
 		readonly maxAgeMs = 60_000,
@@ -64,15 +65,27 @@ export class SigningConfigCache {
 		return this.load(credentialId, load, nowMs);
 	}
 
-	/** Reloads after a failed signature, unless it was reloaded very recently (forged storms). */
+	/**
+	 * Reloads after a failed signature, unless it was reloaded very recently (forged storms);
+	 * concurrent failures share one reload. Returns the fresh config only when it differs.
+	 */
 	async refreshAfterFailure(
 		credentialId: string | undefined,
 		current: SigningConfig,
 		load: () => Promise<PosCredentialData>,
 		nowMs: number,
 	): Promise<SigningConfig | undefined> {
-		if (credentialId === undefined || nowMs - current.loadedAt < this.minReloadIntervalMs) return undefined;
-		const fresh = await this.load(credentialId, load, nowMs);
+		if (credentialId === undefined) return undefined;
+		const latest = this.entries.get(credentialId) ?? current;
+		if (nowMs - latest.loadedAt < this.minReloadIntervalMs) {
+			return latest === current || sameSecrets(latest, current) ? undefined : latest;
+		}
+		let reload = this.reloading.get(credentialId);
+		if (!reload) {
+			reload = this.load(credentialId, load, nowMs).finally(() => this.reloading.delete(credentialId));
+			this.reloading.set(credentialId, reload);
+		}
+		const fresh = await reload;
 		return sameSecrets(fresh, current) ? undefined : fresh;
 	}
 

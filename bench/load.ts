@@ -1,0 +1,64 @@
+import { Agent, request } from 'node:http';
+
+/**
+ * A small closed-loop load generator: `concurrency` clients, each sending its next request as
+ * soon as the previous answer arrived, for `durationMs`. Keep-alive, like a POS's HTTP client.
+ */
+export interface LoadResult {
+	requests: number;
+	rps: number;
+	p50Ms: number;
+	p99Ms: number;
+	statuses: Record<string, number>;
+	replies: Record<string, number>;
+}
+
+export interface OneRequest {
+	headers: Record<string, string>;
+	body: string;
+}
+
+export async function runLoad(url: string, make: (i: number) => OneRequest, concurrency: number, durationMs: number): Promise<LoadResult> {
+	const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+	const latencies: number[] = [];
+	const statuses: Record<string, number> = {};
+	const replies: Record<string, number> = {};
+	let next = 0;
+	const started = performance.now();
+	const deadline = started + durationMs;
+	const target = new URL(url);
+	const client = async () => {
+		while (performance.now() < deadline) {
+			const r = make(next++);
+			const t0 = performance.now();
+			const { status, body } = await new Promise<{ status: number; body: string }>((resolve) => {
+				const req = request(
+					{ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', ...r.headers } },
+					(res) => {
+						let text = '';
+						res.setEncoding('utf8');
+						res.on('data', (c) => (text += c));
+						res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+					},
+				);
+				req.on('error', () => resolve({ status: 0, body: '' }));
+				req.end(r.body);
+			});
+			latencies.push(performance.now() - t0);
+			statuses[status] = (statuses[status] ?? 0) + 1;
+			let reply = 'other';
+			try {
+				reply = String((JSON.parse(body) as { status?: string }).status ?? 'other');
+			} catch {
+				/* not JSON */
+			}
+			replies[reply] = (replies[reply] ?? 0) + 1;
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, client));
+	const elapsed = (performance.now() - started) / 1000;
+	agent.destroy();
+	latencies.sort((a, b) => a - b);
+	const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+	return { requests: latencies.length, rps: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses, replies };
+}
