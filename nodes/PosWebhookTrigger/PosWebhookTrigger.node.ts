@@ -71,7 +71,7 @@ export class PosWebhookTrigger implements INodeType {
 				}
 				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
 				const url = this.getNodeWebhookUrl('default') ?? '';
-				if (url.startsWith('http://') && !/^http:\/\/(localhost|127\.|\[::1\])/.test(url)) {
+				if (url.startsWith('http://') && !isLoopback(url)) {
 					this.logger.warn(`POS Webhook Trigger: the production URL ${url} is not HTTPS; set WEBHOOK_URL to an https address`);
 				}
 				return true;
@@ -119,9 +119,11 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	const dedupe = this.getNodeParameter('dedupe', true) as boolean;
 	const settings: DeliverySettings = {
 		events: String(this.getNodeParameter('events', '*') ?? '*'),
-		toleranceSeconds: Number(this.getNodeParameter('toleranceSeconds', 300)),
+		// An expression can make these anything: an invalid value falls back to the safe default
+		// (a NaN tolerance would otherwise switch the freshness check off).
+		toleranceSeconds: validNumber(this.getNodeParameter('toleranceSeconds', 300), 300, 0),
 		dedupe,
-		dedupeWindowHours: dedupe ? Number(this.getNodeParameter('dedupeWindowHours', 72)) : 72,
+		dedupeWindowHours: dedupe ? validNumber(this.getNodeParameter('dedupeWindowHours', 72), 72, 1 / 60) : 72,
 		includeHeaders: options.includeHeaders === true,
 		removeFields: parseFieldList(options.removeFields as string | undefined),
 	};
@@ -161,7 +163,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 
 	switch (result.kind) {
 		case 'accepted':
-			if (dedupe) persistLedger(ledger, staticData, isTest);
+			if (dedupe) persistLedger(ledger, staticData, isTest, 'webhook');
 			return {
 				workflowData: [this.helpers.returnJsonArray([result.item])],
 				webhookResponse: { status: 'accepted', id: result.item.id },
@@ -176,6 +178,20 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
 			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
 	}
+}
+
+function isLoopback(url: string): boolean {
+	try {
+		const host = new URL(url).hostname;
+		return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+	} catch {
+		return false;
+	}
+}
+
+function validNumber(value: unknown, fallback: number, min: number): number {
+	const n = Number(value);
+	return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** Writes a non-200 answer ourselves; n8n then sends nothing and starts no execution. */

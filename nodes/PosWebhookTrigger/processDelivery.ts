@@ -91,16 +91,25 @@ export function processDelivery(
 			return { kind: 'ignored', id, type };
 		}
 
-		if (settings.dedupe && ledger && !ledger.claim(id, nowMs)) {
-			ledger.count('duplicate');
-			return { kind: 'duplicate', id };
+		if (settings.dedupe && ledger) {
+			// Check and record with no await in between: concurrent duplicates cannot both pass.
+			const replay = provider.replayKey?.(request, credential);
+			const replayId = replay === undefined ? undefined : `signature:${replay}`;
+			if ((replayId !== undefined && ledger.has(replayId, nowMs)) || !ledger.claim(id, nowMs)) {
+				ledger.count('duplicate');
+				return { kind: 'duplicate', id };
+			}
+			if (replayId !== undefined) ledger.claim(replayId, nowMs);
 		}
 		ledger?.count('accepted');
 
 		if (settings.removeFields.length > 0) removeFields(data, settings.removeFields);
 		identity.id = id;
 		const item = toEventItem(identity as typeof identity & { id: string }, provider.id, data, new Date(nowMs).toISOString());
-		if (settings.includeHeaders) item.headers = safeHeaders(request.headers, provider.secretHeaders);
+		if (settings.includeHeaders) {
+			const hidden = credential.customSignatureHeader ? [...provider.secretHeaders, credential.customSignatureHeader.trim().toLowerCase()] : provider.secretHeaders;
+			item.headers = safeHeaders(request.headers, hidden);
+		}
 		return { kind: 'accepted', item };
 	} catch (error) {
 		if (error instanceof WebhookRejection) {
@@ -112,7 +121,7 @@ export function processDelivery(
 }
 
 /** Headers a workflow may see: never signatures, secrets, cookies or authorization. */
-const ALWAYS_HIDDEN = /signature|hmac|authorization|cookie|secret|token/i;
+const ALWAYS_HIDDEN = /signature|hmac|authorization|cookie|secret|token|api-key|apikey|auth/i;
 
 export function safeHeaders(
 	headers: Readonly<Record<string, string | string[] | undefined>>,

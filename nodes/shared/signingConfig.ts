@@ -23,6 +23,8 @@ export function buildSigningConfig(data: PosCredentialData, nowMs: number): Sign
 	if (!provider) {
 		throw new CredentialConfigError(`Unknown provider "${String(data.provider)}" in the POS API credential: pick one from the list`);
 	}
+	const problem = provider.validate?.(data);
+	if (problem) throw new CredentialConfigError(`POS API credential: ${problem}`);
 	const keys: Buffer[] = [];
 	for (const secret of [data.signingSecret, data.previousSigningSecret]) {
 		if (typeof secret !== 'string' || secret.trim() === '') continue;

@@ -95,7 +95,8 @@ export function anySignatureMatches(
  * request may be a replay, one from the future a forged clock. Tolerance 0 disables the check.
  */
 export function assertTimestampFresh(timestampSeconds: number, toleranceSeconds: number, nowMs: number): void {
-	if (toleranceSeconds <= 0) return;
+	if (toleranceSeconds === 0) return;
+	if (!(toleranceSeconds > 0)) toleranceSeconds = 300; // NaN or negative: fail closed, never open
 	const skew = nowMs / 1000 - timestampSeconds;
 	if (skew > toleranceSeconds) {
 		throw new WebhookRejection('timestamp_too_old', 'Timestamp is older than the allowed tolerance');

@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
  *   buckets. Appending an id appends 12 characters to the newest bucket's string, so the work
  *   per request does not grow with the ledger (V8 concatenation is O(1)).
  * - Entries expire a whole bucket at a time, between `window` and `window + bucket` after they
- *   were recorded; the ledger never holds more than `maxEntries` (oldest buckets go first).
+ *   were recorded; the ledger never holds more than `maxEntries` (the oldest ids go first).
  */
 
 export const DIGEST_CHARS = 12; // 9 bytes of SHA-256 in base64: no padding, fixed width
@@ -104,6 +104,7 @@ export class Ledger {
 		if (typeof data.bucketMs === 'number' && data.bucketMs > 0) ledger.bucketMs = ledger.persisted.bucketMs = data.bucketMs;
 		for (const [k, v] of Object.entries(data.counts ?? {})) if (typeof v === 'number') ledger.persisted.counts[k] = v;
 		if (data.reconcile && typeof data.reconcile === 'object') ledger.persisted.reconcile = { ...data.reconcile };
+		while (ledger.entries.size > ledger.maxEntries) ledger.evictOldest();
 		return ledger;
 	}
 
@@ -122,7 +123,7 @@ export class Ledger {
 	/** The bound can change when the user edits the trigger; shrinking drops the oldest buckets. */
 	setMaxEntries(maxEntries: number): void {
 		this.maxEntries = maxEntries;
-		while (this.entries.size > this.maxEntries) this.dropOldestBucket();
+		while (this.entries.size > this.maxEntries) this.evictOldest();
 	}
 
 	has(eventId: string, nowMs: number): boolean {
@@ -141,7 +142,7 @@ export class Ledger {
 		const start = nowMs - (nowMs % this.bucketMs);
 		this.entries.set(digest, start);
 		this.setBucket(start, (this.buckets.get(start) ?? '') + digest);
-		if (this.entries.size > this.maxEntries) this.dropOldestBucket();
+		while (this.entries.size > this.maxEntries) this.evictOldest();
 		return true;
 	}
 
@@ -215,9 +216,15 @@ export class Ledger {
 		}
 	}
 
-	private dropOldestBucket(): void {
-		const first = this.buckets.keys().next();
-		if (!first.done) this.deleteBucket(first.value);
+	/** Forgets the oldest id (bucket strings are in claim order), never the one just claimed. */
+	private evictOldest(): void {
+		const first = this.buckets.entries().next();
+		if (first.done) return;
+		const [start, digests] = first.value;
+		const oldest = digests.slice(0, DIGEST_CHARS);
+		if (this.entries.get(oldest) === start) this.entries.delete(oldest);
+		if (digests.length <= DIGEST_CHARS) this.deleteBucketString(start);
+		else this.setBucket(start, digests.slice(DIGEST_CHARS));
 	}
 
 	private deleteBucket(start: number): void {

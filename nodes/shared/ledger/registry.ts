@@ -45,10 +45,10 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
  * ids, and what it serialises then is the ledger as it is at that moment, so a late save never
  * writes an older state than an earlier one.
  */
-export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean): void {
+export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean, by: 'webhook' | 'execution' = 'execution'): void {
 	if (isTest) return; // n8n never saves test snapshots; do not pretend to
 	const value = ledger.toJSON() as unknown as IDataObject;
-	liveValues.add(value);
+	if (by === 'webhook') liveValues.add(value);
 	staticData[STATIC_DATA_KEY] = value;
 }
 
@@ -63,8 +63,9 @@ const liveValues = new WeakSet<object>();
  * which clears the mark: from a workflow's second accepted event on, the webhook's save never
  * happened (seen on a real n8n, test/e2e). The execution itself loads static data from the
  * database and saves it at its end if a step changed it. n8n runs the trigger's execute() as the
- * first step of that execution, and it calls this. Only a ledger that this process has claimed
- * ids in and persisted counts as live: a queue-mode worker never writes its own older copy back.
+ * first step of that execution, and it calls this. Only a ledger in which this process's webhooks
+ * claimed ids counts as live: a queue-mode worker (where webhooks never run, even if it ran a
+ * reconciliation) never writes its own older copy back.
  */
 export function saveLiveLedgerWith(workflowId: string, staticData: IDataObject): boolean {
 	const ledger = ledgers.get(`live:${workflowId}`);

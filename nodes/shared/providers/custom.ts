@@ -137,6 +137,23 @@ export const custom: PosProvider = {
 		return timestamp === undefined ? {} : { signedTimestamp: toUnixSeconds(timestamp) };
 	},
 
+	replayKey(request, credential) {
+		const s = settings(credential);
+		const idSigned = parseTemplate(s.template).some((p) => 'field' in p && p.field === 'id');
+		return s.id.trim().toLowerCase().startsWith('header:') && !idSigned ? header(request.headers, s.header) : undefined;
+	},
+
+	validate(credential) {
+		const s = settings(credential);
+		const fields = parseTemplate(s.template).flatMap((p) => ('field' in p ? [p.field] : []));
+		if (!fields.includes('body')) return 'Signed Payload must contain {body}: an unsigned body could be anything';
+		if (fields.includes('timestamp') && !s.timestamp) return 'Signed Payload uses {timestamp}: set Timestamp Location to where the POS sends it';
+		if (s.timestamp?.trim().toLowerCase().startsWith('header:') && !fields.includes('timestamp')) {
+			return 'Timestamp Location is a header that is not signed (anyone could change it): add {timestamp} to Signed Payload, or clear Timestamp Location';
+		}
+		return undefined;
+	},
+
 	identify(request, body, credential) {
 		const s = settings(credential);
 		const reader = () => body;

@@ -30,6 +30,10 @@ export const shopify: PosProvider = {
 		return {};
 	},
 
+	replayKey(request) {
+		return header(request.headers, 'x-shopify-hmac-sha256');
+	},
+
 	identify(request, body) {
 		const h = request.headers;
 		return {

@@ -42,7 +42,8 @@ export const standardWebhooks: PosProvider = {
 		const candidates: Buffer[] = [];
 		for (const part of signature.split(' ')) {
 			if (!part.startsWith('v1,')) continue; // other versions (v1a asymmetric) are not HMAC
-			const decoded = decodeSignature(part.slice(3), 'base64');
+			// Repeated headers arrive joined with ", ": drop the separator's comma.
+			const decoded = decodeSignature(part.slice(3).replace(/,$/, ''), 'base64');
 			if (decoded) candidates.push(decoded);
 		}
 		const payload = [`${id}.${timestamp}.`, request.rawBody];

@@ -82,6 +82,15 @@ export interface PosProvider {
 	/** Turns the secret as the user pasted it into key bytes. */
 	keyFromSecret(secret: string): Buffer;
 	verify(input: VerifyInput): VerifyOutcome;
+	/**
+	 * When the event id travels outside the signed bytes (Shopify's X-Shopify-Webhook-Id), an
+	 * attacker could replay a captured request under a new id. The returned value (the signature
+	 * itself) identifies the signed content; the ledger remembers it too, so such a replay is a
+	 * duplicate. Undefined when the id is signed.
+	 */
+	replayKey?(request: InboundRequest, credential: PosCredentialData): string | undefined;
+	/** A reason the credential's settings cannot work safely (shown at activation), if any. */
+	validate?(credential: PosCredentialData): string | undefined;
 	identify(request: InboundRequest, body: unknown, credential: PosCredentialData): EventIdentity;
 }
 

@@ -30,7 +30,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			if (eventId === '') {
 				throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
 			}
-			const { ledger, persist } = openLedger(this, itemIndex);
+			const { ledger, persist } = openLedger(this, itemIndex, { live: true });
 			const forgotten = ledger.forget(eventId);
 			if (forgotten) persist();
 			out.push({ json: { eventId, forgotten }, pairedItem: { item: itemIndex } });

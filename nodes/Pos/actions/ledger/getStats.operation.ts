@@ -44,7 +44,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const out: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const { ledger } = openLedger(this, itemIndex);
+			const { ledger } = openLedger(this, itemIndex, { live: true });
 			out.push({ json: statsToJson(ledger.stats(Date.now())), pairedItem: { item: itemIndex } });
 		} catch (error) {
 			if (this.continueOnFail()) {

@@ -53,11 +53,21 @@ describe('Ledger', () => {
 		expect(digestOf('evt_1')).toHaveLength(DIGEST_CHARS);
 	});
 
-	it('never holds more than maxEntries: the oldest bucket goes first', () => {
+	it('never holds more than maxEntries: the oldest ids go first, never the one just claimed', () => {
 		const l = new Ledger(72 * HOUR, 1000);
-		for (let i = 0; i < 1500; i++) l.claim(`e${i}`, T0 + i * HOUR);
-		expect(l.size).toBeLessThanOrEqual(1000);
-		expect(l.has('e1499', T0 + 1500 * HOUR)).toBe(true);
+		for (let i = 0; i < 1500; i++) l.claim(`e${i}`, T0 + i * 60_000);
+		expect(l.size).toBe(1000);
+		expect(l.has('e1499', T0 + 1500 * 60_000)).toBe(true);
+		expect(l.has('e500', T0 + 1500 * 60_000)).toBe(true);
+		expect(l.has('e499', T0 + 1500 * 60_000)).toBe(false);
+		// All within one bucket (one hour): still bounded, still remembers the newest.
+		const one = new Ledger(72 * HOUR, 1000);
+		for (let i = 0; i < 1001; i++) one.claim(`evt_${i}`, T0 + i);
+		expect(one.size).toBe(1000);
+		expect(one.claim('evt_5', T0 + 2000)).toBe(false);
+		expect(one.claim('evt_0', T0 + 2000)).toBe(true);
+		// The bound holds after a restore with a smaller limit.
+		expect(Ledger.restore(JSON.parse(JSON.stringify(one)), 72 * HOUR, 10).size).toBe(10);
 	});
 
 	it('ignores corrupted persisted data instead of failing', () => {
@@ -93,13 +103,15 @@ describe('ledger registry', () => {
 		const webhookStaticData: IDataObject = {};
 		const ledger = ledgerFor({ workflowId: 'w4', isTest: false, windowMs: HOUR }, webhookStaticData);
 		ledger.claim('x', Date.now());
-		persistLedger(ledger, webhookStaticData, false);
+		persistLedger(ledger, webhookStaticData, false, 'webhook');
 		const executionStaticData: IDataObject = JSON.parse('{}'); // loaded from the DB: older
 		expect(saveLiveLedgerWith('w4', executionStaticData)).toBe(true);
 		const global = executionStaticData;
 		// A workflow this process never claimed ids for (a queue-mode worker): nothing written.
 		expect(saveLiveLedgerWith('other', {})).toBe(false);
-		ledgerFor({ workflowId: 'w5', isTest: false, windowMs: HOUR }, {});
+		// A ledger only a reconciliation wrote to (a queue-mode worker): not live either.
+		const w5: IDataObject = {};
+		persistLedger(ledgerFor({ workflowId: 'w5', isTest: false, windowMs: HOUR }, w5), w5, false, 'execution');
 		expect(saveLiveLedgerWith('w5', {})).toBe(false);
 		expect(JSON.parse(JSON.stringify(global))[STATIC_DATA_KEY].buckets).toBeDefined();
 	});
