@@ -2,9 +2,7 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
-	type IExecuteFunctions,
 	type IHookFunctions,
-	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -13,7 +11,7 @@ import {
 
 import { parseFieldList } from '../shared/event';
 import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
-import { ledgerFor, saveLiveLedgerWith, persistLedger } from '../shared/ledger/registry';
+import { ledgerFor, persistLedger } from '../shared/ledger/registry';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
@@ -39,11 +37,9 @@ export class PosWebhookTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// Answer as soon as the execution is registered, with the node's own JSON reply. An
-				// empty responseData makes n8n send webhookResponse; left undefined it would send the
-				// text "firstEntryJson" (n8n 2.41's default), seen on a real n8n in test/e2e.
+				// The node writes every reply itself (see handleRequest), so n8n's own reply settings
+				// never apply; onReceived keeps n8n from waiting for the workflow to finish.
 				responseMode: 'onReceived',
-				responseData: '',
 				path: 'pos',
 			},
 		],
@@ -81,19 +77,6 @@ export class PosWebhookTrigger implements INodeType {
 			},
 		},
 	};
-
-	/**
-	 * n8n runs this as the first step of the execution a webhook started (nodes with an execute
-	 * method are executed, not passed through). It passes the items on unchanged and makes sure
-	 * the ledger claimed by webhook() is saved: see saveLiveLedgerWith for why n8n would
-	 * otherwise drop that save.
-	 */
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		if (this.getMode() !== 'manual') {
-			saveLiveLedgerWith(String(this.getWorkflow().id ?? 'unsaved'), this.getWorkflowStaticData('global'));
-		}
-		return [this.getInputData()];
-	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		try {
@@ -163,11 +146,15 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 
 	switch (result.kind) {
 		case 'accepted':
-			if (dedupe) persistLedger(ledger, staticData, isTest, 'webhook');
-			return {
-				workflowData: [this.helpers.returnJsonArray([result.item])],
-				webhookResponse: { status: 'accepted', id: result.item.id },
-			};
+			if (dedupe) persistLedger(ledger, staticData, isTest);
+			// We answer 200 ourselves and tell n8n not to answer (noWebhookResponse), for two reasons
+			// found on a real n8n 2.41 (test/e2e): with workflowData, n8n replies with the webhook's
+			// responseData ("firstEntryJson") instead of our webhookResponse; and n8n saves the
+			// webhook's static data when the reply has been sent, which must happen before it starts
+			// the execution, because starting it clears the "changed" mark on that same static data
+			// (the ledger would then never be saved after a workflow's first event).
+			reply(this, 200, { status: 'accepted', id: result.item.id });
+			return { workflowData: [this.helpers.returnJsonArray([result.item])], noWebhookResponse: true };
 		case 'duplicate':
 			return { webhookResponse: { status: 'duplicate', id: result.id } };
 		case 'ignored':

@@ -45,35 +45,9 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
  * ids, and what it serialises then is the ledger as it is at that moment, so a late save never
  * writes an older state than an earlier one.
  */
-export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean, by: 'webhook' | 'execution' = 'execution'): void {
+export function persistLedger(ledger: Ledger, staticData: IDataObject, isTest: boolean): void {
 	if (isTest) return; // n8n never saves test snapshots; do not pretend to
-	const value = ledger.toJSON() as unknown as IDataObject;
-	if (by === 'webhook') liveValues.add(value);
-	staticData[STATIC_DATA_KEY] = value;
-}
-
-const liveValues = new WeakSet<object>();
-
-/**
- * Puts this process's live ledger of the workflow into an execution's static data, so that the
- * execution saves it when it ends. Returns whether it did.
- *
- * Why: n8n 2.41 saves a webhook's static data only if it is still marked changed once the reply
- * has gone, but before that, starting the execution wraps the same static data object again,
- * which clears the mark: from a workflow's second accepted event on, the webhook's save never
- * happened (seen on a real n8n, test/e2e). The execution itself loads static data from the
- * database and saves it at its end if a step changed it. n8n runs the trigger's execute() as the
- * first step of that execution, and it calls this. Only a ledger in which this process's webhooks
- * claimed ids counts as live: a queue-mode worker (where webhooks never run, even if it ran a
- * reconciliation) never writes its own older copy back.
- */
-export function saveLiveLedgerWith(workflowId: string, staticData: IDataObject): boolean {
-	const ledger = ledgers.get(`live:${workflowId}`);
-	if (!ledger) return false;
-	const value = ledger.toJSON() as unknown as IDataObject;
-	if (!liveValues.has(value)) return false;
-	staticData[STATIC_DATA_KEY] = value;
-	return true;
+	staticData[STATIC_DATA_KEY] = ledger.toJSON() as unknown as IDataObject;
 }
 
 /** For tests: forget every in-memory ledger, as an n8n restart does. */

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { DIGEST_CHARS, Ledger, bucketSizeFor, digestOf } from '../../../../nodes/shared/ledger/Ledger';
-import { ledgerFor, saveLiveLedgerWith, persistLedger, resetLedgersForTest, STATIC_DATA_KEY } from '../../../../nodes/shared/ledger/registry';
+import { ledgerFor, persistLedger, resetLedgersForTest, STATIC_DATA_KEY } from '../../../../nodes/shared/ledger/registry';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -99,20 +99,5 @@ describe('ledger registry', () => {
 		expect(restored.has('second', Date.now())).toBe(true);
 	});
 
-	it("puts this process's live ledger into an execution's static data (which n8n loads from the database)", () => {
-		const webhookStaticData: IDataObject = {};
-		const ledger = ledgerFor({ workflowId: 'w4', isTest: false, windowMs: HOUR }, webhookStaticData);
-		ledger.claim('x', Date.now());
-		persistLedger(ledger, webhookStaticData, false, 'webhook');
-		const executionStaticData: IDataObject = JSON.parse('{}'); // loaded from the DB: older
-		expect(saveLiveLedgerWith('w4', executionStaticData)).toBe(true);
-		const global = executionStaticData;
-		// A workflow this process never claimed ids for (a queue-mode worker): nothing written.
-		expect(saveLiveLedgerWith('other', {})).toBe(false);
-		// A ledger only a reconciliation wrote to (a queue-mode worker): not live either.
-		const w5: IDataObject = {};
-		persistLedger(ledgerFor({ workflowId: 'w5', isTest: false, windowMs: HOUR }, w5), w5, false, 'execution');
-		expect(saveLiveLedgerWith('w5', {})).toBe(false);
-		expect(JSON.parse(JSON.stringify(global))[STATIC_DATA_KEY].buckets).toBeDefined();
-	});
+
 });
