@@ -13,25 +13,37 @@ import { deliver, startSimulator, type FaultOptions } from '../simulator';
 import { startN8n, REPO_ROOT, type N8nInstance } from '../test/e2e/harness';
 import type { CredentialJson, WorkflowJson } from '../test/e2e/harness';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const num = (name: string, fallback: number) => {
-	const i = args.indexOf(`--${name}`);
-	return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-};
-
-const ORDERS = num('orders', 300);
-const SEED = num('seed', 7);
 const SECRET = 'whsec_' + Buffer.from('demo restaurant signing key 32b!').toString('base64');
 const API_TOKEN = 'sim_demo_token';
-const faults: FaultOptions = {
-	drop: num('drop', 0.05),
-	duplicate: num('duplicate', 0.1),
-	concurrentDuplicate: num('concurrent', 0.03),
+
+export interface DemoOptions {
+	orders: number;
+	seed: number;
+	faults: FaultOptions;
+	/** Stop n8n and the simulator at the end (else they keep running for the user). */
+	exit: boolean;
+	print?: (line: string) => void;
+}
+
+export interface DemoResult {
+	pass: boolean;
+	exactlyOnce: boolean;
+	forgeriesAndReplaysRejected: boolean;
+	orders: number;
+	droppedOrders: number;
+	recoveredOrders: number;
+	smsPerOrder: number[];
+	stop: () => Promise<void>;
+}
+
+export const DEFAULT_FAULTS: FaultOptions = {
+	drop: 0.05,
+	duplicate: 0.1,
+	concurrentDuplicate: 0.03,
 	concurrentCopies: 5,
-	reorder: num('reorder', 0.1),
-	forge: num('forge', 0.05),
-	replay: num('replay', 0.05),
+	reorder: 0.1,
+	forge: 0.05,
+	replay: 0.05,
 	jitterMs: 50,
 };
 const SIM_PLACEHOLDER = 'http://127.0.0.1:4010';
@@ -41,7 +53,9 @@ function loadExample(file: string, simulatorUrl: string): WorkflowJson {
 	return JSON.parse(text) as WorkflowJson;
 }
 
-async function main() {
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+	const { orders: ORDERS, seed: SEED, faults } = options;
+	const console = { log: options.print ?? ((line: string) => process.stdout.write(`${line}\n`)) };
 	const started = Date.now();
 	const sim = await startSimulator({ port: 0, apiToken: API_TOKEN, seed: SEED });
 	console.log(`POS simulator on ${sim.url}`);
@@ -70,7 +84,6 @@ async function main() {
 		await n8n?.stop();
 		await sim.close();
 	};
-	process.on('SIGINT', () => void stop().then(() => process.exit(130)));
 	try {
 		n8n = await startN8n({ workflows: [plain, reconciled], credentials });
 		const trigger = reconciled.nodes.find((n) => n.type === 'n8n-nodes-pos-webhooks.posWebhookTrigger');
@@ -131,19 +144,53 @@ async function main() {
 		console.log(`\n${verdict ? 'PASS' : 'FAIL'}: every order produced exactly one SMS and one loyalty posting: ${exactlyOnce ? 'yes' : 'NO'}; every forged or replayed request rejected: ${forgeriesOk && replaysOk ? 'yes' : 'NO'}`);
 		console.log(`(demo took ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
-		if (flag('exit') || !verdict) {
+		const result: DemoResult = {
+			pass: verdict,
+			exactlyOnce,
+			forgeriesAndReplaysRejected: forgeriesOk && replaysOk,
+			orders: orderEvents.length,
+			droppedOrders: droppedOrderIds.length,
+			recoveredOrders,
+			smsPerOrder: smsCounts,
+			stop,
+		};
+		if (options.exit || !verdict) {
 			await stop();
-			process.exit(verdict ? 0 : 1);
+			return result;
 		}
 		console.log(`\nn8n is still running at ${n8n.baseUrl} (user folder ${n8n.userFolder}); the simulator at ${sim.url}.`);
 		console.log('The example workflows are published; open them to look at the executions. Press Ctrl+C to stop.');
 		console.log(`Send more orders: npm run simulator -- send --provider standardWebhooks --url ${url} --secret ${SECRET} --orders 20 --simulator ${sim.url}`);
+		return result;
 	} catch (error) {
-		console.error(error);
-		if (n8n) console.error(n8n.logs.tail(40));
+		if (n8n) process.stderr.write(`${n8n.logs.tail(40)}\n`);
 		await stop();
-		process.exit(1);
+		throw error;
 	}
 }
 
-void main();
+if (require.main === module) {
+	const args = process.argv.slice(2);
+	const num = (name: string, fallback: number) => {
+		const i = args.indexOf(`--${name}`);
+		return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+	};
+	const faults: FaultOptions = {
+		...DEFAULT_FAULTS,
+		drop: num('drop', 0.05),
+		duplicate: num('duplicate', 0.1),
+		concurrentDuplicate: num('concurrent', 0.03),
+		reorder: num('reorder', 0.1),
+		forge: num('forge', 0.05),
+		replay: num('replay', 0.05),
+	};
+	runDemo({ orders: num('orders', 300), seed: num('seed', 7), faults, exit: args.includes('--exit') })
+		.then((result) => {
+			if (!result.pass || args.includes('--exit')) process.exit(result.pass ? 0 : 1);
+			process.on('SIGINT', () => void result.stop().then(() => process.exit(0)));
+		})
+		.catch((error) => {
+			process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+			process.exit(1);
+		});
+}
