@@ -35,6 +35,8 @@ export interface ReconcileBench {
 	rssBaselineMB: number;
 	rssPeakMB: number;
 	peakRssGrowthMB: number;
+	/** The emitted items as JSON: what n8n holds as this node's output whatever we do. */
+	outputJsonMB: number;
 }
 
 export async function runReconcileBench(count = 100_000, pageSize = 1000): Promise<ReconcileBench> {
@@ -74,6 +76,7 @@ export async function runReconcileBench(count = 100_000, pageSize = 1000): Promi
 			rssBaselineMB: mb(baseline),
 			rssPeakMB: mb(peak),
 			peakRssGrowthMB: mb(peak - baseline),
+			outputJsonMB: mb(out.reduce((n, i) => n + JSON.stringify(i.json).length, 0)),
 		};
 	} finally {
 		child.disconnect();

@@ -23,7 +23,7 @@ async function main() {
 	console.error('[bench] 1/3 trigger cost');
 	const cost = runTriggerCost();
 	console.error('[bench] 2/3 real n8n throughput (a few minutes)');
-	const tp = await runN8nThroughput({ durationMs: quick ? 5_000 : 12_000, rounds: quick ? 1 : 2 });
+	const tp = await runN8nThroughput({ durationMs: quick ? 5_000 : 10_000, rounds: quick ? 1 : 3 });
 	console.error('[bench] 3/3 reconciliation of 100,000 events');
 	const rec = await runReconcileBench(quick ? 20_000 : 100_000, 1000);
 
@@ -45,23 +45,24 @@ async function main() {
 	lines.push(`| trigger's own work, empty ledger | ${cost.emptyLedgerNsPerEvent} ns | ${cost.ratioEmpty}x | <= 2x: ${ok(cost.ratioEmpty <= 2)} |`);
 	lines.push(`| trigger's own work, 50,000-id ledger | ${cost.ledger50kNsPerEvent} ns | ${cost.ratio50k}x | <= 2x: ${ok(cost.ratio50k <= 2)} |`);
 	lines.push(`| n8n serialising the saved 50,000-id ledger (per accepted event) | ${cost.n8nSerialiseUs50k} us (${Math.round(cost.savedLedgerBytes50k / 1024)} KB) | | reported |`);
+	// Rates are sustained rates: requests over load time plus the time n8n then needed to finish
+	// the executions they started (replies alone would flatter whoever answers first).
 	for (const c of tp.cases) {
 		let ratio = '';
 		let target = '';
-		if (c === a) ratio = '';
-		if (c === b) ratio = `${r(b.rps, a.rps)}x (a)`;
+		if (c === b) ratio = `${r(b.sustainedRps, a.sustainedRps)}x (a)`;
 		if (c === cEmpty || c === cFull) {
-			ratio = `${r(c.rps, b.rps)}x (b), ${r(c.rps, a.rps)}x (a)`;
-			target = c === cFull ? `>= 1.0x (b): ${ok(c.rps >= b.rps)}` : '';
+			ratio = `${r(c.sustainedRps, b.sustainedRps)}x (b), ${r(c.sustainedRps, a.sustainedRps)}x (a)`;
+			target = c === cFull ? `>= 1.0x (b): ${ok(c.sustainedRps >= b.sustainedRps)}` : '';
 		}
 		if (c === d || c === e) {
-			ratio = `${r(c.rps, cFull.rps)}x accepted`;
+			ratio = `${r(c.sustainedRps, cFull.sustainedRps)}x accepted`;
 			const noExec = c === d ? (c.replies.duplicate ?? 0) === c.requests : (c.statuses['401'] ?? 0) === c.requests;
-			target = `>= 1.5x accepted: ${ok(c.rps >= 1.5 * cFull.rps)}; every reply ${c === d ? 'duplicate' : '401'}: ${ok(noExec)}`;
+			target = `>= 1.5x accepted: ${ok(c.sustainedRps >= 1.5 * cFull.sustainedRps)}; every reply ${c === d ? 'duplicate' : '401'}: ${ok(noExec)}`;
 		}
-		lines.push(`| ${c.name} | ${c.rps} req/s, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms | ${ratio} | ${target} |`);
+		lines.push(`| ${c.name} | ${c.sustainedRps} req/s sustained (replies ${c.rps}/s, then ${(c.drainMs / 1000).toFixed(1)} s to finish executions), p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms | ${ratio} | ${target} |`);
 	}
-	lines.push(`| reconcile ${rec.events.toLocaleString('en')} events (pages of ${rec.pageSize}) | ${(rec.wallMs / 1000).toFixed(2)} s, ${rec.eventsPerSec} events/s, peak RSS +${rec.peakRssGrowthMB} MB | | >= 5,000 events/s: ${ok(rec.eventsPerSec >= 5000)}; <= 150 MB: ${ok(rec.peakRssGrowthMB <= 150)} |`);
+	lines.push(`| reconcile ${rec.events.toLocaleString('en')} events (pages of ${rec.pageSize}) | ${(rec.wallMs / 1000).toFixed(2)} s, ${rec.eventsPerSec} events/s, peak RSS +${rec.peakRssGrowthMB} MB (the ${rec.recovered.toLocaleString('en')} items emitted are ${rec.outputJsonMB} MB as JSON) | | >= 5,000 events/s: ${ok(rec.eventsPerSec >= 5000)}; <= 150 MB: ${ok(rec.peakRssGrowthMB <= 150)} |`);
 	const table = lines.join('\n');
 	console.log(table);
 	const out = { at: new Date().toISOString(), machine, triggerCost: cost, n8n: tp, reconcile: rec, table };

@@ -18,8 +18,8 @@ import { buildSigningConfig } from '../nodes/shared/signingConfig';
 
 const SECRET = 'whsec_' + Buffer.from('benchmark key benchmark key 32b!').toString('base64');
 const KEY = Buffer.from(SECRET.slice(6), 'base64');
-const N = 20_000;
-const ROUNDS = 7;
+const N = 10_000;
+const ROUNDS = 15;
 
 function body1k(i: number): string {
 	const base = { type: 'order.paid', timestamp: new Date().toISOString(), data: { order_id: `ord_${i}`, location_id: 'L1', note: '' } };
