@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { eventFilter } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
-import { asNodeError, errorItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
 import { parseWindowBound } from '../../helpers/window';
 import { listEvents } from '../../transport';
@@ -54,19 +54,9 @@ export const description = updateDisplayOptions({ show: { resource: ['event'], o
  * ledger is not consulted or changed.
  */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const out: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			out.push(...(await getMany(this, itemIndex)));
-		} catch (error) {
-			if (this.continueOnFail()) {
-				out.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw asNodeError(this, error, itemIndex);
-		}
-	}
-	return out;
+	return await forEachItem(this, items, async (itemIndex) => {
+		return await getMany(this, itemIndex);
+	});
 }
 
 async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {

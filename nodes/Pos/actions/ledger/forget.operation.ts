@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { asNodeError, errorItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/errors';
 import { openLedger } from '../../helpers/ledger';
 import { dedupeWindowProperty } from '../common.descriptions';
 
@@ -23,24 +23,14 @@ export const description = updateDisplayOptions({ show: { resource: ['ledger'], 
 
 /** Removes one event ID from the workflow's ledger, so that the event can be processed again. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const out: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const eventId = String(this.getNodeParameter('eventId', itemIndex, '') ?? '').trim();
-			if (eventId === '') {
-				throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
-			}
-			const { ledger, persist } = openLedger(this, itemIndex, { live: true });
-			const forgotten = ledger.forget(eventId);
-			if (forgotten) persist();
-			out.push({ json: { eventId, forgotten }, pairedItem: { item: itemIndex } });
-		} catch (error) {
-			if (this.continueOnFail()) {
-				out.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw asNodeError(this, error, itemIndex);
+	return await forEachItem(this, items, async (itemIndex) => {
+		const eventId = String(this.getNodeParameter('eventId', itemIndex, '') ?? '').trim();
+		if (eventId === '') {
+			throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
 		}
-	}
-	return out;
+		const { ledger, persist } = openLedger(this, itemIndex, { live: true });
+		const forgotten = ledger.forget(eventId);
+		if (forgotten) persist();
+		return [{ json: { eventId, forgotten }, pairedItem: { item: itemIndex } }];
+	});
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { LedgerStats } from '../../../shared/ledger/Ledger';
-import { asNodeError, errorItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/errors';
 import { openLedger } from '../../helpers/ledger';
 import { dedupeWindowProperty } from '../common.descriptions';
 
@@ -41,18 +41,8 @@ export function statsToJson(stats: LedgerStats): IDataObject {
 
 /** What the workflow's shared ledger holds: remembered IDs, counters since it was created, last reconciliation. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const out: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const { ledger } = openLedger(this, itemIndex, { live: true });
-			out.push({ json: statsToJson(ledger.stats(Date.now())), pairedItem: { item: itemIndex } });
-		} catch (error) {
-			if (this.continueOnFail()) {
-				out.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw asNodeError(this, error, itemIndex);
-		}
-	}
-	return out;
+	return await forEachItem(this, items, async (itemIndex) => {
+		const { ledger } = openLedger(this, itemIndex, { live: true });
+		return [{ json: statsToJson(ledger.stats(Date.now())), pairedItem: { item: itemIndex } }];
+	});
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { callOptions, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
-import { asNodeError, errorItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/errors';
 import { getOrder } from '../../transport';
 import { orderApiOptions } from '../common.descriptions';
 
@@ -24,28 +24,18 @@ export const description = updateDisplayOptions({ show: { resource: ['order'], o
 
 /** Fetches one order (Stripe: PaymentIntent) by ID, so webhook payloads can stay minimal. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const out: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const orderId = String(this.getNodeParameter('orderId', itemIndex, '') ?? '').trim();
-			if (orderId === '') {
-				throw new NodeOperationError(this.getNode(), 'Order ID is empty: enter the ID of the order to fetch', { itemIndex });
-			}
-			const apiOptions = readApiOptions(this, itemIndex);
-			const api = await loadPosApi(this, itemIndex);
-			const style = eventsStyleOf(this, api, itemIndex, 'Order > Get');
-			const baseUrl = requireBaseUrl(this, api, itemIndex);
-			const order = await getOrder(this, style, orderId, apiOptions.orderPath, callOptions(baseUrl, apiOptions, itemIndex));
-			const json: IDataObject =
-				order !== null && typeof order === 'object' && !Array.isArray(order) ? (order as IDataObject) : { order: order as IDataObject['order'] };
-			out.push({ json, pairedItem: { item: itemIndex } });
-		} catch (error) {
-			if (this.continueOnFail()) {
-				out.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw asNodeError(this, error, itemIndex);
+	return await forEachItem(this, items, async (itemIndex) => {
+		const orderId = String(this.getNodeParameter('orderId', itemIndex, '') ?? '').trim();
+		if (orderId === '') {
+			throw new NodeOperationError(this.getNode(), 'Order ID is empty: enter the ID of the order to fetch', { itemIndex });
 		}
-	}
-	return out;
+		const apiOptions = readApiOptions(this, itemIndex);
+		const api = await loadPosApi(this, itemIndex);
+		const style = eventsStyleOf(this, api, itemIndex, 'Order > Get');
+		const baseUrl = requireBaseUrl(this, api, itemIndex);
+		const order = await getOrder(this, style, orderId, apiOptions.orderPath, callOptions(baseUrl, apiOptions, itemIndex));
+		const json: IDataObject =
+			order !== null && typeof order === 'object' && !Array.isArray(order) ? (order as IDataObject) : { order: order as IDataObject['order'] };
+		return [{ json, pairedItem: { item: itemIndex } }];
+	});
 }
