@@ -48,14 +48,14 @@ const webhookNode = (name: string, path: string, auth?: { id: string; name: stri
 	...(auth ? { credentials: { httpHeaderAuth: auth } } : {}),
 });
 
-const posTrigger = (webhookId: string, cred: { id: string; name: string }) => ({
+const posTrigger = (webhookId: string, cred: { id: string; name: string }, parameters: Record<string, unknown> = {}) => ({
 	id: randomUUID(),
 	name: 'POS Webhook Trigger',
 	type: 'n8n-nodes-pos-webhooks.posWebhookTrigger',
 	typeVersion: 1,
 	position: [0, 0] as [number, number],
 	webhookId,
-	parameters: {},
+	parameters,
 	credentials: { posApi: cred },
 });
 
@@ -78,13 +78,16 @@ export async function runN8nThroughput(options: { durationMs?: number; rounds?: 
 	const headerCred: CredentialJson = { id: 'benchHeaderCred1', name: 'Header bench', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: HEADER_SECRET } };
 	const emptyId = 'b0a1c2d3-0000-4000-8000-000000000001';
 	const fullId = 'b0a1c2d3-0000-4000-8000-000000000002';
+	const noDedupeId = 'b0a1c2d3-0000-4000-8000-000000000003';
 	const workflows = [
 		wf('benchPlainHook01', 'bench: n8n Webhook, no auth', webhookNode('Webhook', 'bench-plain')),
 		wf('benchHeaderHook1', 'bench: n8n Webhook, Header Auth', webhookNode('Webhook', 'bench-header', { id: headerCred.id, name: headerCred.name })),
 		wf('benchPosEmpty001', 'bench: POS trigger, empty ledger', posTrigger(emptyId, { id: posCred.id, name: posCred.name })),
 		wf('benchPosFull0001', 'bench: POS trigger, 50,000 ids', posTrigger(fullId, { id: posCred.id, name: posCred.name }), seededLedger(50_000)),
+		// Same trigger without the ledger: what remembering ids costs n8n (its static-data write).
+		wf('benchPosNoDedupe', 'bench: POS trigger, dedupe off', posTrigger(noDedupeId, { id: posCred.id, name: posCred.name }, { dedupe: false })),
 	];
-	const n8n = await startN8n({ workflows, credentials: [posCred, headerCred], readyPaths: ['bench-plain', 'bench-header', `${emptyId}/pos`, `${fullId}/pos`] });
+	const n8n = await startN8n({ workflows, credentials: [posCred, headerCred], readyPaths: ['bench-plain', 'bench-header', `${emptyId}/pos`, `${fullId}/pos`, `${noDedupeId}/pos`] });
 	try {
 		const saved = JSON.stringify((await n8n.staticData('benchPosFull0001')) ?? {}).length;
 		let seq = 0;
@@ -96,6 +99,7 @@ export async function runN8nThroughput(options: { durationMs?: number; rounds?: 
 			{ name: '(c) POS trigger, accepted, empty ledger', url: n8n.triggerUrl(emptyId), make: fresh('e') },
 			{ name: '(c) POS trigger, accepted, 50,000-id ledger', url: n8n.triggerUrl(fullId), make: fresh('f') },
 			{ name: '(d) POS trigger, duplicate storm', url: n8n.triggerUrl(fullId), make: () => signed(dupId) },
+			{ name: '(f) POS trigger, accepted, Drop Duplicate Events off (no ledger write)', url: n8n.triggerUrl(noDedupeId), make: fresh('n') },
 			{ name: '(e) POS trigger, forged storm', url: n8n.triggerUrl(fullId), make: (i) => signed(`msg_forged_${i}`, 'whsec_' + Buffer.from('not the real key').toString('base64')) },
 		];
 		// n8n answers before the execution ends (our trigger even before it is registered), so a
