@@ -70,7 +70,7 @@ export interface ThroughputCase extends LoadResult {
 	sustainedRps: number;
 }
 
-export async function runN8nThroughput(options: { durationMs?: number; rounds?: number; concurrency?: number } = {}) {
+export async function runN8nThroughput(options: { durationMs?: number; rounds?: number; concurrency?: number; env?: Record<string, string> } = {}) {
 	const durationMs = options.durationMs ?? 12_000;
 	const rounds = options.rounds ?? 3;
 	const concurrency = options.concurrency ?? 8;
@@ -87,7 +87,7 @@ export async function runN8nThroughput(options: { durationMs?: number; rounds?: 
 		// Same trigger without the ledger: what remembering ids costs n8n (its static-data write).
 		wf('benchPosNoDedupe', 'bench: POS trigger, dedupe off', posTrigger(noDedupeId, { id: posCred.id, name: posCred.name }, { dedupe: false })),
 	];
-	const n8n = await startN8n({ workflows, credentials: [posCred, headerCred], readyPaths: ['bench-plain', 'bench-header', `${emptyId}/pos`, `${fullId}/pos`, `${noDedupeId}/pos`] });
+	const n8n = await startN8n({ workflows, credentials: [posCred, headerCred], readyPaths: ['bench-plain', 'bench-header', `${emptyId}/pos`, `${fullId}/pos`, `${noDedupeId}/pos`], env: options.env });
 	try {
 		const saved = JSON.stringify((await n8n.staticData('benchPosFull0001')) ?? {}).length;
 		let seq = 0;
