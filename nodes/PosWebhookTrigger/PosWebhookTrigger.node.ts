@@ -128,7 +128,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 			workflowId: String(this.getWorkflow().id ?? 'unsaved'),
 			isTest,
 			windowMs: settings.dedupeWindowHours * 3_600_000,
-			maxEntries: Number(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES),
+			maxEntries: validNumber(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1),
 		},
 		staticData,
 	);

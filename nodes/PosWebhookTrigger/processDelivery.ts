@@ -106,10 +106,7 @@ export function processDelivery(
 		if (settings.removeFields.length > 0) removeFields(data, settings.removeFields);
 		identity.id = id;
 		const item = toEventItem(identity as typeof identity & { id: string }, provider.id, data, new Date(nowMs).toISOString());
-		if (settings.includeHeaders) {
-			const hidden = credential.customSignatureHeader ? [...provider.secretHeaders, credential.customSignatureHeader.trim().toLowerCase()] : provider.secretHeaders;
-			item.headers = safeHeaders(request.headers, hidden);
-		}
+		if (settings.includeHeaders) item.headers = safeHeaders(request.headers, provider.secretHeaders(credential));
 		return { kind: 'accepted', item };
 	} catch (error) {
 		if (error instanceof WebhookRejection) {

@@ -1,4 +1,5 @@
 import { toEventItem, type PosEventItem } from '../../shared/event';
+import { headerNameOf } from '../../shared/providers/custom';
 import type { InboundRequest, PosCredentialData, PosProvider } from '../../shared/providers/types';
 import type { ListedEvent } from '../transport';
 
@@ -22,10 +23,7 @@ function headersFor(listed: ListedEvent, credential: PosCredentialData): Record<
 		[credential.customEventTypeLocation, listed.type],
 		[credential.customTimestampLocation, listed.occurredAt],
 	];
-	for (const [location, value] of locations) {
-		const trimmed = location?.trim() ?? '';
-		if (trimmed.toLowerCase().startsWith('header:')) put(trimmed.slice(7).trim(), value);
-	}
+	for (const [location, value] of locations) put(headerNameOf(location) ?? '', value);
 	return headers;
 }
 

@@ -104,7 +104,7 @@ export class Ledger {
 		if (typeof data.bucketMs === 'number' && data.bucketMs > 0) ledger.bucketMs = ledger.persisted.bucketMs = data.bucketMs;
 		for (const [k, v] of Object.entries(data.counts ?? {})) if (typeof v === 'number') ledger.persisted.counts[k] = v;
 		if (data.reconcile && typeof data.reconcile === 'object') ledger.persisted.reconcile = { ...data.reconcile };
-		while (ledger.entries.size > ledger.maxEntries) ledger.evictOldest();
+		ledger.enforceBound();
 		return ledger;
 	}
 
@@ -120,10 +120,10 @@ export class Ledger {
 		}
 	}
 
-	/** The bound can change when the user edits the trigger; shrinking drops the oldest buckets. */
+	/** The bound can change when the user edits the trigger; shrinking forgets the oldest ids. */
 	setMaxEntries(maxEntries: number): void {
 		this.maxEntries = maxEntries;
-		while (this.entries.size > this.maxEntries) this.evictOldest();
+		this.enforceBound();
 	}
 
 	has(eventId: string, nowMs: number): boolean {
@@ -142,7 +142,7 @@ export class Ledger {
 		const start = nowMs - (nowMs % this.bucketMs);
 		this.entries.set(digest, start);
 		this.setBucket(start, (this.buckets.get(start) ?? '') + digest);
-		while (this.entries.size > this.maxEntries) this.evictOldest();
+		this.enforceBound();
 		return true;
 	}
 
@@ -214,6 +214,11 @@ export class Ledger {
 			if (start + this.bucketMs + this.windowMs > nowMs) break; // buckets are in time order
 			this.deleteBucket(start);
 		}
+	}
+
+	/** Keeps at most maxEntries ids, forgetting the oldest first. */
+	private enforceBound(): void {
+		while (this.entries.size > this.maxEntries) this.evictOldest();
 	}
 
 	/** Forgets the oldest id (bucket strings are in claim order), never the one just claimed. */

@@ -40,11 +40,18 @@ export function parseTemplate(template: string): Part[] {
 	return parts;
 }
 
+/** The lower-case header name of a "header:<name>" location; undefined for body locations. */
+export function headerNameOf(location: string | undefined): string | undefined {
+	const trimmed = location?.trim() ?? '';
+	return trimmed.toLowerCase().startsWith('header:') ? trimmed.slice(7).trim().toLowerCase() : undefined;
+}
+
 /** Reads "header:x-id", "body:data.id" or "data.id". Throws (400) only when the body must be read and is not JSON. */
 export function readLocation(location: string | undefined, request: InboundRequest, body: BodyReader): string | undefined {
 	if (!location) return undefined;
 	const trimmed = location.trim();
-	if (trimmed.toLowerCase().startsWith('header:')) return header(request.headers, trimmed.slice(7).trim().toLowerCase());
+	const headerName = headerNameOf(trimmed);
+	if (headerName !== undefined) return header(request.headers, headerName);
 	const path = trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed;
 	return text(pathValue(body(), path.trim()));
 }
@@ -88,7 +95,7 @@ export const custom: PosProvider = {
 	id: 'custom',
 	displayName: 'Custom HMAC',
 	description: 'Any other POS that signs with an HMAC: describe its scheme in the credential',
-	secretHeaders: [],
+	secretHeaders: (credential) => [settings(credential).header],
 	hasEventId: true,
 	occurredAtIsSigned: false,
 	setupHint:
@@ -140,7 +147,7 @@ export const custom: PosProvider = {
 	replayKey(request, credential) {
 		const s = settings(credential);
 		const idSigned = parseTemplate(s.template).some((p) => 'field' in p && p.field === 'id');
-		return s.id.trim().toLowerCase().startsWith('header:') && !idSigned ? header(request.headers, s.header) : undefined;
+		return headerNameOf(s.id) !== undefined && !idSigned ? header(request.headers, s.header) : undefined;
 	},
 
 	validate(credential) {
@@ -148,7 +155,7 @@ export const custom: PosProvider = {
 		const fields = parseTemplate(s.template).flatMap((p) => ('field' in p ? [p.field] : []));
 		if (!fields.includes('body')) return 'Signed Payload must contain {body}: an unsigned body could be anything';
 		if (fields.includes('timestamp') && !s.timestamp) return 'Signed Payload uses {timestamp}: set Timestamp Location to where the POS sends it';
-		if (s.timestamp?.trim().toLowerCase().startsWith('header:') && !fields.includes('timestamp')) {
+		if (headerNameOf(s.timestamp) !== undefined && !fields.includes('timestamp')) {
 			return 'Timestamp Location is a header that is not signed (anyone could change it): add {timestamp} to Signed Payload, or clear Timestamp Location';
 		}
 		return undefined;

@@ -10,7 +10,7 @@ export const shopify: PosProvider = {
 	id: 'shopify',
 	displayName: 'Shopify',
 	description: 'Shopify and Shopify POS webhook subscriptions',
-	secretHeaders: ['x-shopify-hmac-sha256'],
+	secretHeaders: () => ['x-shopify-hmac-sha256'],
 	hasEventId: true,
 	occurredAtIsSigned: false,
 	setupHint:

@@ -10,7 +10,7 @@ export const square: PosProvider = {
 	id: 'square',
 	displayName: 'Square',
 	description: 'Square webhook subscriptions (orders, payments, catalog, labor)',
-	secretHeaders: ['x-square-hmacsha256-signature', 'x-square-signature'],
+	secretHeaders: () => ['x-square-hmacsha256-signature', 'x-square-signature'],
 	hasEventId: true,
 	occurredAtIsSigned: true,
 	setupHint:

@@ -20,7 +20,7 @@ export const standardWebhooks: PosProvider = {
 	id: 'standardWebhooks',
 	displayName: 'Standard Webhooks (Svix and Compatible)',
 	description: 'Any POS that signs with the Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature)',
-	secretHeaders: ['webhook-signature', 'svix-signature'],
+	secretHeaders: () => ['webhook-signature', 'svix-signature'],
 	hasEventId: true,
 	occurredAtIsSigned: false,
 	setupHint:

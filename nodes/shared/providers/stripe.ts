@@ -10,7 +10,7 @@ export const stripe: PosProvider = {
 	id: 'stripe',
 	displayName: 'Stripe',
 	description: 'Stripe webhooks (Terminal, Checkout, Payments)',
-	secretHeaders: ['stripe-signature'],
+	secretHeaders: () => ['stripe-signature'],
 	hasEventId: true,
 	occurredAtIsSigned: false,
 	setupHint:

@@ -21,7 +21,7 @@ export const toast: PosProvider = {
 	id: 'toast',
 	displayName: 'Toast',
 	description: 'Toast webhook subscriptions (orders, menus, stock, partners)',
-	secretHeaders: ['toast-signature'],
+	secretHeaders: () => ['toast-signature'],
 	hasEventId: true,
 	occurredAtIsSigned: true,
 	setupHint:

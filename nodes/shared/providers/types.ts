@@ -61,7 +61,7 @@ export interface PosProvider {
 	/** Shown in the credential's provider list. */
 	readonly description: string;
 	/** Lower-case header names that carry signatures or secrets; never passed to the workflow. */
-	readonly secretHeaders: readonly string[];
+	secretHeaders(credential: PosCredentialData): readonly string[];
 	/** Whether every event carries an id (a request without one is refused 400). */
 	readonly hasEventId: boolean;
 	/**
