@@ -3,6 +3,7 @@
 # on (provisioned with n8n, cached), so that the per-event costs are those of production.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
 line="$(bash scripts/provision-n8n.sh | tail -1)"
 node24="$(sed -n 's/.*NODE_BIN=\([^ ]*\).*/\1/p' <<<"$line")"
 exec "$node24" --expose-gc --import tsx bench/run.ts "$@"

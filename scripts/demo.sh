@@ -3,4 +3,5 @@
 # this package into it as users get it, and runs scripts/demo.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
 exec npx tsx scripts/demo.ts "$@"

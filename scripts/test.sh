@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
+bash scripts/ensure-deps.sh
+
 echo "== build"; npm run --silent build
 echo "== lint (eslint-plugin-n8n-nodes-base + n8n community-package verification rules)"; npm run --silent lint
 echo "== typecheck tests, simulator and scripts"; npx tsc -p tsconfig.test.json --noEmit
