@@ -69,7 +69,7 @@ install_n8n() {
   # (see shared research); the two native modules n8n needs are built by rebuild_native.
   (cd "$N8N_DIR" && npm init -y >/dev/null &&
     npm install --no-audit --no-fund --ignore-scripts --loglevel=http "n8n@$N8N_VERSION" 2>&1 |
-      awk '/npm http fetch/ { n++; if (n % 200 == 0) { printf "  ... %d packages fetched\n", n; fflush() } } !/npm http fetch/ { print; fflush() }')
+      awk '/npm http (fetch|cache)/ { n++; if (n % 200 == 0) { printf "  ... %d packages fetched\n", n; fflush() } } !/npm http (fetch|cache)/ { print; fflush() }')
   rebuild_native
 }
 
