@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-line="$(bash scripts/provision-n8n.sh | tail -1)"
+line="$(bash scripts/provision-n8n.sh | tee /dev/stderr | tail -1)" # progress stays visible
 node24="$(sed -n 's/.*NODE_BIN=\([^ ]*\).*/\1/p' <<<"$line")"
 exec "$node24" --expose-gc --import tsx bench/run.ts "$@"
