@@ -2,7 +2,6 @@
 // lists a package as verified) plus eslint-plugin-n8n-nodes-base's node, credential and
 // package.json rules.
 import tsParser from '@typescript-eslint/parser';
-import jsoncParser from 'jsonc-eslint-parser';
 import communityNodes from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 
@@ -17,8 +16,12 @@ export default [
 		languageOptions: { parser: tsParser, parserOptions: { sourceType: 'module' } },
 	},
 	{
+		// package.json is read with the TypeScript parser, exactly as n8n's scanner
+		// (@n8n/scan-community-package, buildScanConfig) reads it: its community rules walk an
+		// ObjectExpression, which a JSON parser such as jsonc-eslint-parser does not produce, so
+		// with that parser they silently never fire.
 		files: ['package.json'],
-		languageOptions: { parser: jsoncParser },
+		languageOptions: { parser: tsParser },
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
 		rules: n8nNodesBase.configs.community.rules,
 	},

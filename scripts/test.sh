@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README: `npm test`). Set-up included: it builds the
-# package, lints it with n8n's verification rules, runs the unit tests, provisions a real n8n
+# package, lints it with n8n's verification rules, runs n8n's own scanner on the source and the
+# packed tarball, runs the unit tests, provisions a real n8n
 # (cached under ~/.cache, see scripts/provision-n8n.sh) and runs the end-to-end tests on it.
 #   SKIP_E2E=1 npm test   runs everything but the real-n8n tests.
 set -euo pipefail
@@ -12,6 +13,8 @@ bash scripts/ensure-deps.sh
 
 echo "== build"; npm run --silent build
 echo "== lint (eslint-plugin-n8n-nodes-base + n8n community-package verification rules)"; npm run --silent lint
+echo "== n8n's verification scanner (@n8n/scan-community-package) on the source and the npm pack tarball"
+node scripts/scan-package.mjs
 echo "== typecheck tests, simulator and scripts"; npx tsc -p tsconfig.test.json --noEmit
 
 echo "== unit tests"
