@@ -1,14 +1,185 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type { IAuthenticateGeneric, ICredentialType, INodeProperties } from 'n8n-workflow';
 
-import { providerOptions } from '../nodes/shared/providers/registry';
-import { API_BASE_URL_EXPRESSION, API_TEST_PATH_EXPRESSION } from '../nodes/shared/providers/apiDefaults';
+import { PROVIDERS, providerOptions } from '../nodes/shared/providers/registry';
 
-const customOnly = { displayOptions: { show: { provider: ['custom'] } } };
+const README = 'https://github.com/n8n-nodes-pos-webhooks/n8n-nodes-pos-webhooks';
+
+/** Shows a field only for the given providers (the form adapts to the chosen POS). */
+const forProviders = (ids: string[]) => ({ displayOptions: { show: { provider: ids } } });
+const customOnly = forProviders(['custom']);
+
+/** How each POS names things in its own dashboard, so the form speaks the user's words. */
+interface CredentialTexts {
+	secretName: string;
+	secretPlaceholder: string;
+	secretHint: string;
+	/** Undefined: this provider has no API the nodes call. */
+	tokenName?: string;
+	tokenPlaceholder?: string;
+	tokenHint?: string;
+	baseUrlRequired: boolean;
+	baseUrlPlaceholder: string;
+	baseUrlHint: string;
+	/** One line: where the webhook is registered. The README section has the details. */
+	setup: string;
+	readmeSection: string;
+}
+
+const TEXTS: Record<string, CredentialTexts> = {
+	standardWebhooks: {
+		secretName: 'Signing Secret',
+		secretPlaceholder: 'whsec_…',
+		secretHint: "Shown with the webhook endpoint in your POS's developer settings (Svix: Webhooks > Endpoint > Signing Secret)",
+		tokenName: 'API Token',
+		tokenPlaceholder: 'Optional',
+		tokenHint: "Optional: only for the POS node's Reconcile and Get Many operations",
+		baseUrlRequired: true,
+		baseUrlPlaceholder: 'e.g. https://pos.example.com/api',
+		baseUrlHint: "The address of your POS's events API (ask your POS vendor)",
+		setup: 'Add an endpoint in your POS with the trigger\'s Production URL, then paste its signing secret here.',
+		readmeSection: 'standard-webhooks-svix',
+	},
+	stripe: {
+		secretName: 'Webhook Signing Secret',
+		secretPlaceholder: 'whsec_…',
+		secretHint: 'Stripe Dashboard > Developers > Webhooks > your endpoint > Signing secret (starts with whsec_)',
+		tokenName: 'Restricted API Key',
+		tokenPlaceholder: 'rk_live_… (optional)',
+		tokenHint: "Optional: a restricted key with Events read access, for the POS node's Reconcile and Get Many",
+		baseUrlRequired: false,
+		baseUrlPlaceholder: 'https://api.stripe.com',
+		baseUrlHint: "Leave empty for Stripe's API",
+		setup: 'Stripe Dashboard > Developers > Webhooks: add an endpoint with the trigger\'s Production URL.',
+		readmeSection: 'stripe',
+	},
+	square: {
+		secretName: 'Signature Key',
+		secretPlaceholder: 'Signature key of the subscription',
+		secretHint: 'Square Developer Console > your app > Webhooks > Subscriptions > your subscription > Signature key',
+		tokenName: 'Access Token',
+		tokenPlaceholder: 'EAAA… (optional)',
+		tokenHint: "Optional: your app's access token (Credentials page), for the POS node's Reconcile, Get Many and Order > Get",
+		baseUrlRequired: false,
+		baseUrlPlaceholder: 'https://connect.squareup.com',
+		baseUrlHint: 'Leave empty for Square. For a Square sandbox: https://connect.squareupsandbox.com',
+		setup: 'Square Developer Console > Webhooks > Subscriptions: add one with the trigger\'s Production URL.',
+		readmeSection: 'square',
+	},
+	shopify: {
+		secretName: 'Client Secret',
+		secretPlaceholder: "Your app's client secret",
+		secretHint: "Shopify Partner Dashboard or Dev Dashboard > your app > Settings > Client secret. For webhooks made under the store's Settings > Notifications, the key shown there.",
+		tokenName: 'Admin API Access Token',
+		tokenPlaceholder: 'shpat_… (optional)',
+		tokenHint: "Optional: only checked by the credential test. To read orders, use n8n's Shopify node.",
+		baseUrlRequired: false,
+		baseUrlPlaceholder: 'e.g. https://your-store.myshopify.com',
+		baseUrlHint: "Your store's address, needed only to test the access token",
+		setup: "Subscribe your app's webhooks to the trigger's Production URL.",
+		readmeSection: 'shopify',
+	},
+	toast: {
+		secretName: 'Webhook Secret Key',
+		secretPlaceholder: 'Secret key of the subscription',
+		secretHint: 'The secret key Toast gives you with the webhook subscription (partner portal or Toast support)',
+		tokenName: 'API Access Token',
+		tokenPlaceholder: 'Optional',
+		tokenHint: 'Optional: an access token from your Toast API client, checked by the credential test',
+		baseUrlRequired: false,
+		baseUrlPlaceholder: 'https://ws-api.toasttab.com',
+		baseUrlHint: "Leave empty for Toast's production API",
+		setup: "Ask Toast for a webhook subscription to the trigger's Production URL.",
+		readmeSection: 'toast',
+	},
+	custom: {
+		secretName: 'HMAC Secret Key',
+		secretPlaceholder: 'The shared secret your POS signs with',
+		secretHint: "Your POS's webhook settings or documentation name it (secret, signing key, shared key)",
+		tokenName: 'API Token',
+		tokenPlaceholder: 'Optional',
+		tokenHint: "Optional: only for the POS node's Reconcile and Get Many operations",
+		baseUrlRequired: true,
+		baseUrlPlaceholder: 'e.g. https://pos.example.com/api',
+		baseUrlHint: "The address of your POS's events API (ask your POS vendor)",
+		setup: 'Register the trigger\'s Production URL in your POS, then describe below how it signs.',
+		readmeSection: 'custom-hmac',
+	},
+};
+
+/** The texts for a provider; a provider added later without its own entry gets neutral words. */
+export function credentialTexts(providerId: string): CredentialTexts {
+	return TEXTS[providerId] ?? TEXTS.custom;
+}
+
+/** The README section of a provider: its setup steps in full. */
+export function providerReadmeUrl(providerId: string): string {
+	return `${README}#${credentialTexts(providerId).readmeSection}`;
+}
+
+/**
+ * One field per provider for the same credential value: n8n keeps the value of the one that is
+ * shown (NodeHelpers.getNodeParameters), so switching the provider keeps what was typed while the
+ * label, placeholder and help follow the POS's own words.
+ */
+function perProvider(build: (texts: CredentialTexts, providerId: string) => INodeProperties | undefined): INodeProperties[] {
+	return PROVIDERS.flatMap((p) => {
+		const property = build(credentialTexts(p.id), p.id);
+		return property ? [{ ...property, ...forProviders([p.id]) }] : [];
+	});
+}
+
+const secretFields = perProvider((t) => ({
+	displayName: t.secretName,
+	name: 'signingSecret',
+	type: 'string',
+	typeOptions: { password: true },
+	default: '',
+	required: true,
+	placeholder: t.secretPlaceholder,
+	hint: t.secretHint,
+	description: `The secret your POS uses to sign each webhook. The POS Webhook Trigger refuses any request not signed with it.`,
+}));
+
+const previousSecretFields = perProvider((t) => ({
+	displayName: `Previous ${t.secretName}`,
+	name: 'previousSigningSecret',
+	type: 'string',
+	typeOptions: { password: true },
+	default: '',
+	description: `Only while you rotate the ${t.secretName.toLowerCase()}: paste the old one here so requests signed with either are accepted. Clear it once the POS signs with the new one.`,
+}));
+
+const tokenFields = perProvider((t) =>
+	t.tokenName
+		? {
+				displayName: t.tokenName,
+				name: 'apiToken',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				placeholder: t.tokenPlaceholder,
+				hint: t.tokenHint,
+				description: 'Used by the POS node to read events and orders back from your POS. Not needed for the POS Webhook Trigger.',
+			}
+		: undefined,
+);
+
+const baseUrlFields = perProvider((t) => ({
+	displayName: 'API Base URL',
+	name: 'baseUrl',
+	type: 'string',
+	default: '',
+	required: t.baseUrlRequired,
+	placeholder: t.baseUrlPlaceholder,
+	hint: t.baseUrlHint,
+	description: "Where the POS node and the credential test reach your POS's API",
+}));
 
 export class PosApi implements ICredentialType {
 	name = 'posApi';
 
-	displayName = 'POS API';
+	// The editor's credential search matches the display name only, so it names the POS systems.
+	displayName = 'POS (Square, Stripe, Shopify, Toast, Svix) API';
 
 	icon = { light: 'file:../nodes/PosWebhookTrigger/pos.svg', dark: 'file:../nodes/PosWebhookTrigger/pos.dark.svg' } as const;
 
@@ -23,53 +194,28 @@ export class PosApi implements ICredentialType {
 			default: 'standardWebhooks',
 			description: 'Which POS sends the webhooks: it decides how requests are signed and which API the POS node calls',
 		},
-		{
-			displayName: 'Signing Secret',
-			name: 'signingSecret',
-			type: 'string',
-			typeOptions: { password: true },
+		...perProvider((t, id) => ({
+			displayName: `${t.setup} <a href="${providerReadmeUrl(id)}" target="_blank">Step by step</a>`,
+			name: 'setupNotice',
+			type: 'notice',
 			default: '',
-			required: true,
-			description:
-				'The secret your POS shows for this webhook endpoint or subscription (Stripe and Standard Webhooks: whsec_..., Square: signature key, Shopify: app client secret)',
-		},
+		})),
+		...secretFields,
+		...previousSecretFields,
+		...tokenFields,
+		...baseUrlFields,
+		// The labels below are the words the trigger's error messages use (nodes/shared/providers/custom.ts).
 		{
-			displayName: 'Previous Signing Secret',
-			name: 'previousSigningSecret',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			description:
-				'While you rotate the secret, paste the old one here: requests signed with either are accepted. Clear it once the POS signs with the new one.',
-		},
-		{
-			displayName: 'API Token',
-			name: 'apiToken',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			description:
-				'Token for reading events back from the POS API (reconciliation). Stripe: a restricted key with Events read; Square: an access token with the needed scopes. Not needed for the trigger alone.',
-		},
-		{
-			displayName: 'API Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://api.stripe.com',
-			description:
-				"Leave empty for the provider's public API (Stripe, Square). Required for Standard Webhooks and Custom: the base URL of your POS's events API. Also lets you point at a sandbox or the POS simulator.",
-		},
-		{
-			displayName: 'Signature Header',
+			displayName: 'Signature Header Name',
 			name: 'customSignatureHeader',
 			type: 'string',
 			default: 'x-signature',
+			placeholder: 'e.g. x-signature',
 			description: 'Name of the HTTP header that carries the signature',
 			...customOnly,
 		},
 		{
-			displayName: 'Algorithm',
+			displayName: 'Signature Algorithm',
 			name: 'customAlgorithm',
 			type: 'options',
 			options: [
@@ -78,10 +224,11 @@ export class PosApi implements ICredentialType {
 				{ name: 'HMAC-SHA512', value: 'sha512' },
 			],
 			default: 'sha256',
+			description: "The hash your POS's documentation names for its webhook signatures",
 			...customOnly,
 		},
 		{
-			displayName: 'Encoding',
+			displayName: 'Signature Encoding',
 			name: 'customEncoding',
 			type: 'options',
 			options: [
@@ -89,6 +236,7 @@ export class PosApi implements ICredentialType {
 				{ name: 'Base64', value: 'base64' },
 			],
 			default: 'hex',
+			description: 'How the signature is written in the header: hex looks like 3f9a…, base64 like P5q+…=',
 			...customOnly,
 		},
 		{
@@ -96,8 +244,9 @@ export class PosApi implements ICredentialType {
 			name: 'customSignaturePrefix',
 			type: 'string',
 			default: '',
-			placeholder: 'sha256=',
-			description: 'Text in front of each signature in the header, if any. Several signatures separated by spaces or commas are accepted.',
+			placeholder: 'e.g. sha256=',
+			hint: 'Text before the signature in the header, if any. Several signatures separated by spaces or commas are accepted.',
+			description: 'Text in front of each signature in the header',
 			...customOnly,
 		},
 		{
@@ -105,8 +254,9 @@ export class PosApi implements ICredentialType {
 			name: 'customSignedPayload',
 			type: 'string',
 			default: '{body}',
-			placeholder: '{timestamp}.{body}',
-			description: 'What the POS signs. Placeholders: {body} (raw request body), {timestamp}, {id} (event ID), {url} (notification URL).',
+			placeholder: 'e.g. {timestamp}.{body}',
+			hint: 'Placeholders: {body} (raw request body), {timestamp}, {id} (event ID), {url} (notification URL)',
+			description: 'The text the POS computes the signature over',
 			...customOnly,
 		},
 		{
@@ -114,9 +264,9 @@ export class PosApi implements ICredentialType {
 			name: 'customTimestampLocation',
 			type: 'string',
 			default: '',
-			placeholder: 'header:x-timestamp',
-			description:
-				'Where the signed send time is: "header:<name>" or "body:<path>" (unix seconds, milliseconds or ISO 8601). Leave empty if the POS sends none; then stale requests cannot be detected.',
+			placeholder: 'e.g. header:x-timestamp',
+			hint: '"header:<name>" or "body:<path>". Leave empty if the POS sends none: then replayed old requests cannot be detected.',
+			description: 'Where the signed send time is (unix seconds, milliseconds or ISO 8601)',
 			...customOnly,
 		},
 		{
@@ -124,7 +274,9 @@ export class PosApi implements ICredentialType {
 			name: 'customEventIdLocation',
 			type: 'string',
 			default: 'body:id',
-			description: 'Where the unique event ID is: "header:<name>" or "body:<path>", e.g. body:data.event_id',
+			placeholder: 'e.g. body:data.event_id',
+			hint: '"header:<name>" or "body:<path>"',
+			description: 'Where the unique event ID is; it is what duplicates are recognised by',
 			...customOnly,
 		},
 		{
@@ -132,34 +284,32 @@ export class PosApi implements ICredentialType {
 			name: 'customEventTypeLocation',
 			type: 'string',
 			default: 'body:type',
-			description: 'Where the event type is: "header:<name>" or "body:<path>"',
+			placeholder: 'e.g. body:type',
+			hint: '"header:<name>" or "body:<path>"',
+			description: 'Where the event type (such as order.created) is',
 			...customOnly,
 		},
 		{
-			displayName: 'Location ID Location',
+			displayName: 'Store ID Location',
 			name: 'customLocationIdLocation',
 			type: 'string',
 			default: '',
-			placeholder: 'body:location_id',
-			description: 'Where the store or location ID is, if any: "header:<name>" or "body:<path>"',
+			placeholder: 'e.g. body:location_id',
+			hint: '"header:<name>" or "body:<path>". Optional: lets a chain filter events by store.',
+			description: 'Where the store or location ID is, if the POS sends one',
 			...customOnly,
 		},
 	];
 
+	// The POS node's API calls (Stripe, Square, Toast, generic events APIs) take a Bearer token.
+	// Shopify's Admin API wants X-Shopify-Access-Token, but the POS node reads no Shopify API
+	// (n8n's Shopify node does that); only the credential test calls it, with that header.
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: {
 			headers: {
 				Authorization: '=Bearer {{$credentials.apiToken}}',
 			},
-		},
-	};
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: API_BASE_URL_EXPRESSION,
-			url: API_TEST_PATH_EXPRESSION,
-			method: 'GET',
 		},
 	};
 }

@@ -5,6 +5,7 @@ import * as event from './actions/event/Event.resource';
 import * as ledger from './actions/ledger/Ledger.resource';
 import * as order from './actions/order/Order.resource';
 import { router } from './actions/router';
+import { posApiCredentialTest } from './methods/credentialTest';
 
 export class Pos implements INodeType {
 	description: INodeTypeDescription = {
@@ -13,14 +14,16 @@ export class Pos implements INodeType {
 		icon: { light: 'file:../PosWebhookTrigger/pos.svg', dark: 'file:../PosWebhookTrigger/pos.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// Readable names, as n8n's own nodes show them under the node ("Reconcile Events").
+		subtitle:
+			'={{ {"reconcile": "Reconcile Events", "getMany": "Get Many Events", "getStats": "Get Ledger Stats", "forget": "Forget Event IDs", "get": "Get Order"}[$parameter["operation"]] }}',
 		description:
 			'Recover POS events (orders, payments) that webhooks missed, list recent POS events, look up an order by ID, and inspect or edit the memory of processed events',
 		defaults: { name: 'POS' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'posApi', required: true }],
+		credentials: [{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' }],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -50,6 +53,10 @@ export class Pos implements INodeType {
 			...ledger.description,
 			...order.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { posApiCredentialTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -27,12 +27,14 @@ export class PosWebhookTrigger implements INodeType {
 		icon: { light: 'file:pos.svg', dark: 'file:pos.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"events: " + $parameter["events"]}}',
+		subtitle: '={{ $parameter["events"] === "*" ? "All Events" : "Events: " + $parameter["events"] }}',
 		description: 'Starts the workflow once per verified POS event: orders, payments, menus, shifts',
 		defaults: { name: 'POS Webhook Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'posApi', required: true }],
+		// n8n's CredentialsTester takes the first node listing the credential with a testedBy; the
+		// POS node (listed first in package.json) holds the function (nodes/Pos/methods/credentialTest.ts).
+		credentials: [{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' }],
 		webhooks: [
 			{
 				name: 'default',
@@ -68,7 +70,9 @@ export class PosWebhookTrigger implements INodeType {
 				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
 				const url = this.getNodeWebhookUrl('default') ?? '';
 				if (url.startsWith('http://') && !isLoopback(url)) {
-					this.logger.warn(`POS Webhook Trigger: the production URL ${url} is not HTTPS; set WEBHOOK_URL to an https address`);
+					this.logger.warn(
+						`POS Webhook Trigger: the Production URL ${url} is not HTTPS, so orders travel unencrypted; give n8n an https address (its WEBHOOK_URL setting)`,
+					);
 				}
 				return true;
 			},

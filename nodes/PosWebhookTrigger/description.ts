@@ -1,21 +1,18 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { PROVIDERS } from '../shared/providers/registry';
-
-const setupLines = PROVIDERS.map((p) => `${p.displayName}: ${p.setupHint}`).join(' ');
+const README = 'https://github.com/n8n-nodes-pos-webhooks/n8n-nodes-pos-webhooks';
 
 export const triggerProperties: INodeProperties[] = [
 	{
-		displayName:
-			"Your POS calls this node's Production URL (above). Register it by hand in your POS, once; this node does not create subscriptions for you. " +
-			setupLines,
+		// One line; each POS's steps are in the README (the credential shows the chosen POS's own line).
+		displayName: `Paste the Production URL (Webhook URLs above, Production tab) into your POS's webhook settings once. <a href="${README}#configure-your-pos" target="_blank">Steps for your POS</a>`,
 		name: 'setupNotice',
 		type: 'notice',
 		default: '',
 	},
 	{
 		displayName:
-			"Use HTTPS: a signature proves a request came from your POS, but only TLS keeps orders and customer details private on the way. If the URL above starts with http://, set n8n's WEBHOOK_URL to your https address.",
+			'Your POS sends orders and customer details to this address. If the Production URL starts with http:// instead of https://, they travel unencrypted: ask whoever runs your n8n to give it an https address.',
 		name: 'httpsNotice',
 		type: 'notice',
 		default: '',
@@ -25,9 +22,11 @@ export const triggerProperties: INodeProperties[] = [
 		name: 'events',
 		type: 'string',
 		default: '*',
-		placeholder: 'order.created, payment.*',
+		required: true,
+		placeholder: 'e.g. order.created, payment.*',
+		hint: `* for all events, or your POS's event names separated by commas (payment.* matches every payment event). <a href="${README}#event-types" target="_blank">Common events per POS</a>`,
 		description:
-			'Which events start the workflow: * for all, or a comma-separated list. End an entry with * to match a prefix. Other events are answered "ignored" so the POS does not retry them.',
+			'Which events start the workflow. Other events are answered "ignored" so the POS does not retry them.',
 	},
 	{
 		displayName: 'Timestamp Tolerance (Seconds)',
@@ -57,13 +56,13 @@ export const triggerProperties: INodeProperties[] = [
 			'How long an event ID is remembered. Keep it longer than your POS retries for: 72 hours covers Stripe, Square, Shopify and Toast.',
 	},
 	{
-		displayName: 'Notification URL',
+		displayName: 'Square Notification URL',
 		name: 'notificationUrl',
 		type: 'string',
 		default: '',
-		placeholder: 'https://n8n.example.com/webhook/.../pos',
-		description:
-			"Square only: the URL exactly as registered in your Square subscription (Square signs it). Leave empty to use this node's Production URL.",
+		placeholder: 'e.g. https://n8n.example.com/webhook/…/pos',
+		hint: "Square only, and only if Square's subscription URL differs from the Production URL (a proxy in between). Other POS: leave empty.",
+		description: 'The URL exactly as registered in your Square subscription: Square signs it, so one character off fails every request',
 	},
 	{
 		displayName: 'Options',

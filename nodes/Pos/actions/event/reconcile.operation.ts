@@ -13,7 +13,7 @@ import { dedupeWindowProperty, eventsApiOptions, eventTypesProperty } from '../c
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			"Run this from a Schedule Trigger in the same workflow as the POS Webhook Trigger. It outputs, in the trigger's format with recovered set to true, only the events the webhooks missed, each once; connect it to the same steps as the trigger. No output means nothing was missed.",
+			"Catches the orders and payments the webhooks missed. Run it from a Schedule Trigger in the same workflow as the POS Webhook Trigger and connect it to the same steps. No output means nothing was missed.",
 		name: 'reconcileNotice',
 		type: 'notice',
 		default: '',
