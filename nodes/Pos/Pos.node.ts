@@ -16,7 +16,7 @@ export class Pos implements INodeType {
 		version: 1,
 		// Readable names, as n8n's own nodes show them under the node ("Reconcile Events").
 		subtitle:
-			'={{ {"reconcile": "Reconcile Events", "getMany": "Get Many Events", "getStats": "Get Ledger Stats", "forget": "Forget Event IDs", "get": "Get Order"}[$parameter["operation"]] }}',
+			'={{ $parameter["operation"] === "reconcile" ? "Reconcile Events" : $parameter["operation"] === "getMany" ? "Get Many Events" : $parameter["operation"] === "getStats" ? "Get Ledger Stats" : $parameter["operation"] === "forget" ? "Forget Event IDs" : $parameter["operation"] === "get" ? "Get Order" : $parameter["operation"] }}',
 		description:
 			'Recover POS events (orders, payments) that webhooks missed, list recent POS events, look up an order by ID, and inspect or edit the memory of processed events',
 		defaults: { name: 'POS' },

@@ -83,7 +83,7 @@ export const triggerProperties: INodeProperties[] = [
 				name: 'removeFields',
 				type: 'string',
 				default: '',
-				placeholder: 'customer.email, customer.phone_number',
+				placeholder: 'e.g. customer.email, customer.phone_number',
 				description:
 					'Comma-separated paths to delete from the POS payload before the workflow sees it, to keep personal data out of executions. Use * for every key or list element, e.g. tenders.*.card. The POS node can fetch full objects by ID when a step needs them.',
 			},

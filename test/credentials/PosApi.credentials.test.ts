@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 import { NodeHelpers, type ICredentialTestFunctions, type INodeProperties } from 'n8n-workflow';
@@ -125,6 +127,16 @@ describe('POS API credential: the form adapts to the provider', () => {
 		expect(notices[0].displayName).toContain('Square Developer Console');
 		expect(notices[0].displayName).toContain('#square"');
 		expect(notices[0].displayName.replace(/<[^>]+>/g, '').length).toBeLessThan(160);
+	});
+
+	it("links every provider's setup line to an existing README section", () => {
+		const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+		const anchors = new Set(readme.split('\n').filter((l) => /^#{2,4} /.test(l)).map((l) => l.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+		for (const p of PROVIDERS) {
+			const notice = visibleFields(p.id).find((f) => f.type === 'notice')!;
+			expect(anchors).toContain(/#([\w-]+)"/.exec(notice.displayName)![1]);
+		}
+		expect(anchors).toContain(new URL(cred.documentationUrl).hash.slice(1));
 	});
 
 	it('keeps every secret in a password field and the token help visible', () => {
