@@ -175,15 +175,15 @@ describe('POS API credential test (n8n runs it through the nodes\u2019 testedBy)
 		const result = await runTest({ provider: 'stripe', signingSecret: 'whsec_abc123' });
 		expect(result).toEqual({
 			status: 'OK',
-			message: "The webhook signing secret has the right form for Stripe. No API token: the POS Webhook Trigger works; the POS node's API operations need one.",
+			message: "The Webhook Signing Secret has the right form for Stripe. No API token: the POS Webhook Trigger works; the POS node's API operations need one.",
 			calls: 0,
 		});
 	});
 
 	it.each([
 		['stripe', 'abc', /starts with whsec_/],
-		['square', 'EAAAl0ngAcc3ssT0ken', /looks like an API key or access token, not the signature key/],
-		['shopify', 'shpat_0123456789abcdef', /not the client secret/],
+		['square', 'EAAAl0ngAcc3ssT0ken', /looks like an API key or access token, not the Signature Key/],
+		['shopify', 'shpat_0123456789abcdef', /not the Client Secret/],
 		['standardWebhooks', 'whsec_not base64!', /whsec_ followed by base64/],
 	])('%s: refuses a secret of the wrong form (%s) without calling the API', async (provider, signingSecret, message) => {
 		const result = await runTest({ provider, signingSecret, apiToken: 'token' });
@@ -227,7 +227,7 @@ describe('POS API credential test (n8n runs it through the nodes\u2019 testedBy)
 		const api = await fakeApi(401);
 		try {
 			const result = await runTest({ provider: 'square', signingSecret: 'sig-key', apiToken: 'EAAAsecret-token', baseUrl: api.url });
-			expect(result).toEqual({ status: 'Error', message: 'Square refused the access token (HTTP 401): check it and its permissions', calls: 1 });
+			expect(result).toEqual({ status: 'Error', message: 'Square refused the Access Token (HTTP 401): check it and its permissions', calls: 1 });
 		} finally {
 			await api.close();
 		}
@@ -235,6 +235,6 @@ describe('POS API credential test (n8n runs it through the nodes\u2019 testedBy)
 
 	it('a token without a base URL where the POS has no public API asks for the URL', async () => {
 		const result = await runTest({ provider: 'custom', signingSecret: 's', apiToken: 't', customEventIdLocation: 'body:id' });
-		expect(result).toEqual({ status: 'Error', message: 'Enter the API Base URL to test the api token', calls: 0 });
+		expect(result).toEqual({ status: 'Error', message: 'Enter the API Base URL to test the API Token', calls: 0 });
 	});
 });

@@ -37,12 +37,12 @@ export async function posApiCredentialTest(
 	if (!token || !texts.tokenName) {
 		return {
 			status: 'OK',
-			message: `The ${texts.secretName.toLowerCase()} has the right form for ${provider.displayName}. No API token: the POS Webhook Trigger works; the POS node's API operations need one.`,
+			message: `The ${texts.secretName} has the right form for ${provider.displayName}. No API token: the POS Webhook Trigger works; the POS node's API operations need one.`,
 		};
 	}
 	const baseUrl = String(data.baseUrl || provider.api.baseUrl).replace(/\/+$/, '');
 	if (!/^https?:\/\//.test(baseUrl)) {
-		return { status: 'Error', message: `Enter the API Base URL to test the ${texts.tokenName.toLowerCase()}` };
+		return { status: 'Error', message: `Enter the API Base URL to test the ${texts.tokenName}` };
 	}
 	// A credential test gets no httpRequest: n8n-workflow 2.41's ICredentialTestFunctions offers only
 	// helpers.request (n8n-core's CredentialTestContext maps it to axios). The community lint flags
@@ -63,21 +63,21 @@ export async function posApiCredentialTest(
 		const status = httpStatus(error);
 		const reason =
 			status === 401 || status === 403
-				? `${provider.displayName} refused the ${texts.tokenName.toLowerCase()} (HTTP ${status}): check it and its permissions`
+				? `${provider.displayName} refused the ${texts.tokenName} (HTTP ${status}): check it and its permissions`
 				: status
 					? `${provider.displayName}'s API answered HTTP ${status} at ${baseUrl}: check the API Base URL`
 					: `Could not reach ${baseUrl}: check the API Base URL`;
 		return { status: 'Error', message: reason };
 	}
-	return { status: 'OK', message: `The ${texts.secretName.toLowerCase()} has the right form and ${provider.displayName} accepted the ${texts.tokenName.toLowerCase()}` };
+	return { status: 'OK', message: `The ${texts.secretName} has the right form and ${provider.displayName} accepted the ${texts.tokenName}` };
 }
 
 /** Mistakes a secret's form gives away, in the words of the field the user filled in. */
 export function secretFormProblem(providerId: string, secret: string, secretName: string): string | undefined {
 	const looksLikeToken = /^(sk_|rk_|pk_)|^EAAA|^shp(at|ca|pa)_/.test(secret);
-	if (looksLikeToken) return `This looks like an API key or access token, not the ${secretName.toLowerCase()}: paste the token into its own field`;
+	if (looksLikeToken) return `This looks like an API key or access token, not the ${secretName}: paste the token into its own field`;
 	if (providerId === 'stripe' && !secret.startsWith('whsec_')) {
-		return `A Stripe ${secretName.toLowerCase()} starts with whsec_ (Developers > Webhooks > your endpoint)`;
+		return `A Stripe ${secretName} starts with whsec_ (Developers > Webhooks > your endpoint)`;
 	}
 	if (providerId === 'standardWebhooks') {
 		const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
