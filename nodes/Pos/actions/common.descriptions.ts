@@ -8,7 +8,7 @@ export const eventTypesProperty: INodeProperties = {
 	name: 'events',
 	type: 'string',
 	default: '*',
-	placeholder: 'order.created, payment.*',
+	placeholder: 'e.g. order.created, payment.*',
 	description:
 		'Which event types to include: * for all, or a comma-separated list of types as your POS names them (e.g. order.created). End an entry with * to match a prefix. Use the same value as in the POS Webhook Trigger.',
 };

@@ -65,6 +65,20 @@ describe('POS node description', () => {
 		});
 	});
 
+	test('placeholders in n8n\'s style: free-text examples start with "e.g."', () => {
+		const placeholders: string[] = [];
+		walk(description.properties, (p) => {
+			if (p.type === 'string' && p.placeholder) placeholders.push(p.placeholder);
+		});
+		expect(placeholders.length).toBeGreaterThanOrEqual(3);
+		for (const placeholder of placeholders) expect(placeholder).toMatch(/^e\.g\. /);
+	});
+
+	test('the Reconcile notice is short enough to read at a glance', () => {
+		const notice = description.properties.find((p) => p.name === 'reconcileNotice')!;
+		expect(notice.displayName.length).toBeLessThan(220);
+	});
+
 	test('the harness refuses a parameter the operation does not show (as n8n does)', () => {
 		const server = new FixtureServer();
 		const harness = posHarness({ server, provider: 'stripe', parameters: { resource: 'event', operation: 'reconcile' }, workflowId: newWorkflowId() });

@@ -12,7 +12,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'evt_1NqK2x2eZvKYlo2C',
+		placeholder: 'e.g. evt_1NqK2x2eZvKYlo2C',
 		description:
 			'ID of the POS event to forget, exactly as the POS Webhook Trigger outputs it. Once forgotten, the next delivery or reconciliation of this event is processed again.',
 	},

@@ -13,7 +13,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'pi_3NqK2x2eZvKYlo2C1',
+		placeholder: 'e.g. pi_3NqK2x2eZvKYlo2C1',
 		description:
 			'ID of the order to fetch in full. Stripe: a PaymentIntent ID (pi_...). Square: an order ID. Standard Webhooks and Custom: the ID your POS API serves at the Order Path.',
 	},
