@@ -93,6 +93,16 @@ describe('POS API credential: the form adapts to the provider', () => {
 		}
 	});
 
+	it('keeps every value through n8n\'s parameter resolution, whichever provider (one field per provider, same name)', () => {
+		for (const p of PROVIDERS) {
+			const data = { provider: p.id, signingSecret: 's1', previousSigningSecret: 's0', apiToken: 't', baseUrl: 'http://pos.test' };
+			expect(NodeHelpers.getNodeParameters(cred.properties, data, true, false, null, null)).toMatchObject(data);
+			const { provider, ...rest } = data;
+			const saved = NodeHelpers.getNodeParameters(cred.properties, data, false, false, null, null);
+			expect(saved).toMatchObject(p.id === 'standardWebhooks' ? rest : { provider, ...rest });
+		}
+	});
+
 	it("shows each provider's base URL, required only where there is no public API", () => {
 		const baseUrls = Object.fromEntries(PROVIDERS.map((p) => [p.id, [field(p.id, 'baseUrl')?.placeholder, field(p.id, 'baseUrl')?.required]]));
 		expect(baseUrls).toEqual({
