@@ -103,16 +103,31 @@ describe('POS API credential: the form adapts to the provider', () => {
 		}
 	});
 
-	it("shows each provider's base URL, required only where there is no public API", () => {
-		const baseUrls = Object.fromEntries(PROVIDERS.map((p) => [p.id, [field(p.id, 'baseUrl')?.placeholder, field(p.id, 'baseUrl')?.required]]));
+	it("shows each provider's base URL; says when the POS node needs it, never blocks a trigger-only save", () => {
+		const baseUrls = Object.fromEntries(PROVIDERS.map((p) => [p.id, field(p.id, 'baseUrl')?.placeholder]));
 		expect(baseUrls).toEqual({
-			standardWebhooks: ['e.g. https://pos.example.com/api', true],
-			stripe: ['https://api.stripe.com', false],
-			square: ['https://connect.squareup.com', false],
-			shopify: ['e.g. https://your-store.myshopify.com', false],
-			toast: ['https://ws-api.toasttab.com', false],
-			custom: ['e.g. https://pos.example.com/api', true],
+			standardWebhooks: 'e.g. https://pos.example.com/api',
+			stripe: 'https://api.stripe.com',
+			square: 'https://connect.squareup.com',
+			shopify: 'e.g. https://your-store.myshopify.com',
+			toast: 'https://ws-api.toasttab.com',
+			custom: 'e.g. https://pos.example.com/api',
 		});
+		for (const p of PROVIDERS) expect(field(p.id, 'baseUrl')?.required).toBeUndefined();
+		expect(field('custom', 'baseUrl')?.hint).toMatch(/^Needed by the POS node \(not by the trigger\)/);
+	});
+
+	it("n8n's server check (CredentialsService.validateCredentialData) accepts a trigger-only credential: provider and secret", () => {
+		// Its rule: a shown, required property with displayOptions must have a value or a default.
+		for (const p of PROVIDERS) {
+			const data = { provider: p.id, signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+			const missing = cred.properties.filter(
+				(prop) => prop.required && prop.displayOptions && NodeHelpers.displayParameter(data, prop, null, null) && !(data as Record<string, string>)[prop.name] && (prop.default ?? '') === '',
+			);
+			expect(missing.map((m) => m.name)).toEqual([]);
+			const noSecret = cred.properties.filter((prop) => prop.required && prop.displayOptions && NodeHelpers.displayParameter({ provider: p.id }, prop, null, null));
+			expect(noSecret.map((m) => m.name)).toEqual(['signingSecret']);
+		}
 	});
 
 	it('shows the Custom HMAC scheme only for Custom, with readable labels', () => {
