@@ -17,8 +17,6 @@ interface CredentialTexts {
 	tokenName?: string;
 	tokenPlaceholder?: string;
 	tokenHint?: string;
-	/** Whether the POS node's API operations need it (they have no public default). */
-	baseUrlNeeded: boolean;
 	baseUrlPlaceholder: string;
 	baseUrlHint: string;
 	/** One line: where the webhook is registered. The README section has the details. */
@@ -34,7 +32,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'API Token',
 		tokenPlaceholder: 'Optional',
 		tokenHint: "Optional: only for the POS node's Reconcile and Get Many operations",
-		baseUrlNeeded: true,
 		baseUrlPlaceholder: 'e.g. https://pos.example.com/api',
 		baseUrlHint: "Needed by the POS node (not by the trigger): the address of your POS's events API, from your POS vendor",
 		setup: 'Add an endpoint in your POS with the trigger\'s Production URL, then paste its signing secret here.',
@@ -47,7 +44,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'Restricted API Key',
 		tokenPlaceholder: 'rk_live_… (optional)',
 		tokenHint: "Optional: a restricted key with Events read access, for the POS node's Reconcile and Get Many",
-		baseUrlNeeded: false,
 		baseUrlPlaceholder: 'https://api.stripe.com',
 		baseUrlHint: "Leave empty for Stripe's API",
 		setup: 'Stripe Dashboard > Developers > Webhooks: add an endpoint with the trigger\'s Production URL.',
@@ -60,7 +56,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'Access Token',
 		tokenPlaceholder: 'EAAA… (optional)',
 		tokenHint: "Optional: your app's access token (Credentials page), for the POS node's Reconcile, Get Many and Order > Get",
-		baseUrlNeeded: false,
 		baseUrlPlaceholder: 'https://connect.squareup.com',
 		baseUrlHint: 'Leave empty for Square. For a Square sandbox: https://connect.squareupsandbox.com',
 		setup: 'Square Developer Console > Webhooks > Subscriptions: add one with the trigger\'s Production URL.',
@@ -73,7 +68,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'Admin API Access Token',
 		tokenPlaceholder: 'shpat_… (optional)',
 		tokenHint: "Optional: only checked by the credential test. To read orders, use n8n's Shopify node.",
-		baseUrlNeeded: false,
 		baseUrlPlaceholder: 'e.g. https://your-store.myshopify.com',
 		baseUrlHint: "Your store's address, needed only to test the access token",
 		setup: "Subscribe your app's webhooks to the trigger's Production URL.",
@@ -86,7 +80,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'API Access Token',
 		tokenPlaceholder: 'Optional',
 		tokenHint: 'Optional: an access token from your Toast API client, checked by the credential test',
-		baseUrlNeeded: false,
 		baseUrlPlaceholder: 'https://ws-api.toasttab.com',
 		baseUrlHint: "Leave empty for Toast's production API",
 		setup: "Ask Toast for a webhook subscription to the trigger's Production URL.",
@@ -99,7 +92,6 @@ const TEXTS: Record<string, CredentialTexts> = {
 		tokenName: 'API Token',
 		tokenPlaceholder: 'Optional',
 		tokenHint: "Optional: only for the POS node's Reconcile and Get Many operations",
-		baseUrlNeeded: true,
 		baseUrlPlaceholder: 'e.g. https://pos.example.com/api',
 		baseUrlHint: "Needed by the POS node (not by the trigger): the address of your POS's events API, from your POS vendor",
 		setup: 'Register the trigger\'s Production URL in your POS, then describe below how it signs.',
