@@ -174,7 +174,7 @@ export class PosApi implements ICredentialType {
 	name = 'posApi';
 
 	// The editor's credential search matches the display name only, so it names the POS systems.
-	displayName = 'POS (Square, Stripe, Shopify, Toast, Svix) API';
+	displayName = 'Square, Stripe, Shopify, Toast, Svix POS API';
 
 	icon = { light: 'file:../nodes/PosWebhookTrigger/pos.svg', dark: 'file:../nodes/PosWebhookTrigger/pos.dark.svg' } as const;
 
