@@ -2,9 +2,10 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { eventFilter, removeFields, toEventItem, type PosEventItem } from '../shared/event';
 import type { Ledger } from '../shared/ledger/Ledger';
-import type { BodyReader, InboundRequest } from '../shared/providers/types';
+import { isoTime, pathValue, text } from '../shared/providers/fields';
+import type { InboundRequest } from '../shared/providers/types';
 import type { SigningConfig } from '../shared/signingConfig';
-import { assertTimestampFresh, WebhookRejection, type RejectReason } from '../shared/verification';
+import { assertTimestampFresh, replayKeyOf, WebhookRejection, type RejectReason } from '../shared/verification';
 
 export interface DeliverySettings {
 	events: string;
@@ -27,9 +28,10 @@ export type DeliveryResult =
  * One delivery, from raw bytes to a decision. No n8n context and no I/O: the node class does
  * those, so this is what the tests and the benchmark exercise.
  *
- * Order matters: the signature is checked before the body is even parsed (an unauthenticated
- * sender learns nothing but 401), then freshness, then parsing, identity, the event filter and
- * last the ledger, so that only a verified, fresh, wanted event can claim an id. It never throws.
+ * Order matters: the signature is checked before the body is even parsed, for every provider
+ * (verify() gets no parsed body: an unauthenticated sender learns nothing but 401 and costs one
+ * HMAC), then freshness, then parsing, identity, the event filter and last the ledger, so that
+ * only a verified, fresh, wanted event can claim an id. It never throws.
  */
 export function processDelivery(
 	request: InboundRequest,
@@ -39,32 +41,32 @@ export function processDelivery(
 	nowMs: number,
 ): DeliveryResult {
 	const { provider, credential, keys } = config;
-	let parsed: unknown;
-	let parseError: WebhookRejection | undefined;
-	let parsedOnce = false;
-	const body: BodyReader = () => {
-		if (!parsedOnce) {
-			parsedOnce = true;
-			try {
-				parsed = JSON.parse(request.rawBody.toString('utf8'));
-			} catch {
-				parseError = new WebhookRejection('unparseable_body', 'Body is not valid JSON');
-			}
-			if (parseError === undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
-				parseError = new WebhookRejection('unparseable_body', 'Body is not a JSON object');
+	try {
+		if (ledger?.damage?.unusable) {
+			// Nothing safe can be done without knowing what was processed: the POS retries later.
+			return { kind: 'failed', message: ledger.takeDamageNotice() ?? 'the saved ledger of this workflow cannot be read' };
+		}
+		if (ledger) recordTriggerSettings(ledger, settings);
+
+		// --- Verification (before any parsing) ---
+		const verified = provider.verify({ request, keys, credential });
+		if (verified.signedTimestamp !== undefined) assertTimestampFresh(verified.signedTimestamp, settings.toleranceSeconds, nowMs);
+
+		// --- Parsing, then what the signature covered must match what the body says ---
+		const data = parseBody(request.rawBody) as IDataObject;
+		for (const field of verified.signedBodyFields ?? []) {
+			if (text(pathValue(data, field.path)) !== field.value) {
+				throw new WebhookRejection('invalid_signature', 'Signature does not match');
 			}
 		}
-		if (parseError) throw parseError;
-		return parsed;
-	};
+		if (verified.signedTimestampPath !== undefined) {
+			const signedTime = isoTime(pathValue(data, verified.signedTimestampPath));
+			if (signedTime === undefined) throw new WebhookRejection('missing_timestamp', 'Missing timestamp');
+			assertTimestampFresh(Date.parse(signedTime) / 1000, settings.toleranceSeconds, nowMs);
+		}
 
-	try {
-		const { signedTimestamp } = provider.verify({ request, keys, credential, body });
-		if (signedTimestamp !== undefined) assertTimestampFresh(signedTimestamp, settings.toleranceSeconds, nowMs);
-
-		const data = body() as IDataObject;
+		// --- Identity ---
 		const identity = provider.identify(request, data, credential);
-
 		if (provider.occurredAtIsSigned && identity.occurredAt) {
 			// No delivery time is signed: the event's own time (inside the signed body) bounds
 			// replays to what the ledger still remembers.
@@ -77,7 +79,6 @@ export function processDelivery(
 				throw new WebhookRejection('timestamp_too_old', 'Event is older than the dedupe window (a replay)');
 			}
 		}
-
 		if (!identity.id) {
 			if (provider.hasEventId || settings.dedupe) {
 				throw new WebhookRejection('missing_event_id', 'No event ID in the request');
@@ -85,16 +86,22 @@ export function processDelivery(
 		}
 		const id = identity.id ?? '';
 		const type = identity.type ?? null;
+		// --- Replay key: when the id or the type travels outside the signed bytes ---
+		const replayId = identity.unsigned?.id || identity.unsigned?.type ? replayKeyOf(verified.match, keys) : undefined;
 
+		// --- Filter ---
 		if (!eventFilter(settings.events)(type)) {
+			// The type is unsigned: remember the signed content, so the same bytes re-sent with a
+			// wanted type are a duplicate, not a new event.
+			if (settings.dedupe && ledger && replayId !== undefined && identity.unsigned?.type) ledger.claim(replayId, nowMs);
 			ledger?.count('ignored');
 			return { kind: 'ignored', id, type };
 		}
 
+		// --- Ledger ---
 		if (settings.dedupe && ledger) {
 			// Check and record with no await in between: concurrent duplicates cannot both pass.
-			const replay = provider.replayKey?.(request, credential);
-			const replayId = replay === undefined ? undefined : `signature:${replay}`;
+			// A known replay key claims nothing, so a flood of replays cannot evict real ids.
 			if ((replayId !== undefined && ledger.has(replayId, nowMs)) || !ledger.claim(id, nowMs)) {
 				ledger.count('duplicate');
 				return { kind: 'duplicate', id };
@@ -115,6 +122,37 @@ export function processDelivery(
 		}
 		return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
 	}
+}
+
+/**
+ * The settings the POS node must follow (window, event types, fields to remove, bound), written
+ * into the ledger so that they are set in one place: the trigger.
+ */
+export function recordTriggerSettings(ledger: Ledger, settings: DeliverySettings): void {
+	ledger.recordTriggerSettings({
+		windowHours: settings.dedupeWindowHours,
+		events: settings.events,
+		removeFields: [...settings.removeFields],
+		maxEntries: ledger.maxEntries,
+		dedupe: settings.dedupe,
+	});
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The (verified) body as a JSON object; a UTF-8 byte order mark before it is allowed. */
+export function parseBody(rawBody: Buffer): object {
+	const bytes = rawBody.subarray(0, 3).equals(UTF8_BOM) ? rawBody.subarray(3) : rawBody;
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(bytes.toString('utf8'));
+	} catch {
+		throw new WebhookRejection('unparseable_body', 'Body is not valid JSON');
+	}
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		throw new WebhookRejection('unparseable_body', 'Body is not a JSON object');
+	}
+	return parsed;
 }
 
 /** Headers a workflow may see: never signatures, secrets, cookies or authorization. */

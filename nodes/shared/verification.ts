@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Why a request was refused. Every failure has a name (as in the Standard Webhooks library) so
@@ -54,40 +54,79 @@ export function hmac(algorithm: HmacAlgorithm, key: Buffer, payload: SignedPaylo
 /**
  * Decodes a signature as sent. Returns undefined for text that is not valid in the encoding, so
  * garbage is refused as a wrong signature rather than compared as bytes.
+ *
+ * Many texts decode to the same bytes (base64 without padding, base64url, other unused low bits
+ * in the last character, upper-case hex). `strict` accepts only the one spelling the vendor sends
+ * (standard, padded, canonical base64; lower-case hex): every other spelling is refused (401), so
+ * a re-spelled copy of a captured request never even reaches the ledger. Whatever the spelling,
+ * replay protection keys on the decoded bytes (see SignatureMatch), never on the header text.
  */
-export function decodeSignature(text: string, encoding: SignatureEncoding): Buffer | undefined {
-	const trimmed = text.trim();
+export function decodeSignature(text: string, encoding: SignatureEncoding, strict = false): Buffer | undefined {
+	const trimmed = strict ? text : text.trim();
 	if (trimmed === '') return undefined;
 	if (encoding === 'hex') {
-		if (trimmed.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(trimmed)) return undefined;
+		if (trimmed.length % 2 !== 0 || !(strict ? /^[0-9a-f]+$/ : /^[0-9a-fA-F]+$/).test(trimmed)) return undefined;
 		return Buffer.from(trimmed, 'hex');
 	}
 	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return undefined;
-	return Buffer.from(trimmed, 'base64');
+	const bytes = Buffer.from(trimmed, 'base64');
+	if (strict && bytes.toString('base64') !== trimmed) return undefined;
+	return bytes;
+}
+
+/** Which signature verified, under which key: the canonical identity of the signed content. */
+export interface SignatureMatch {
+	/** The decoded signature bytes that matched (never the header text). */
+	signature: Buffer;
+	/** Index of the key that verified (0: current secret, 1: previous). */
+	keyIndex: number;
 }
 
 /**
- * True when any key signs the payload to any of the candidate signatures. Every comparison is
- * constant-time; lengths differ only when a candidate is malformed, and digest length is public.
- * Several keys cover secret rotation; several candidates cover senders that sign with more
- * than one secret at once (Stripe, Standard Webhooks).
+ * The key (and signature) that signs the payload, if any. Every comparison is constant-time;
+ * lengths differ only when a candidate is malformed, and digest length is public. Several keys
+ * cover secret rotation; several candidates cover senders that sign with more than one secret
+ * at once (Stripe, Standard Webhooks). The match returned is the first key's first matching
+ * candidate, so junk candidates beside the real one never change it.
  */
+export function findSignatureMatch(
+	algorithm: HmacAlgorithm,
+	keys: readonly Buffer[],
+	payload: SignedPayload,
+	candidates: readonly Buffer[],
+): SignatureMatch | undefined {
+	if (candidates.length === 0) return undefined;
+	let match: SignatureMatch | undefined;
+	keys.forEach((key, keyIndex) => {
+		const expected = hmac(algorithm, key, payload);
+		for (const candidate of candidates) {
+			// No early exit: the work done does not depend on which candidate matched.
+			if (candidate.length === expected.length && timingSafeEqual(candidate, expected) && match === undefined) {
+				match = { signature: expected, keyIndex };
+			}
+		}
+	});
+	return match;
+}
+
+/** True when any key signs the payload to any of the candidate signatures (see findSignatureMatch). */
 export function anySignatureMatches(
 	algorithm: HmacAlgorithm,
 	keys: readonly Buffer[],
 	payload: SignedPayload,
 	candidates: readonly Buffer[],
 ): boolean {
-	if (candidates.length === 0) return false;
-	let matched = false;
-	for (const key of keys) {
-		const expected = hmac(algorithm, key, payload);
-		for (const candidate of candidates) {
-			// No early exit: the work done does not depend on which candidate matched.
-			if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
-		}
-	}
-	return matched;
+	return findSignatureMatch(algorithm, keys, payload, candidates) !== undefined;
+}
+
+/**
+ * The replay key of a verified request: its signature bytes and the key that made them. Equal
+ * for every spelling of one signature and for any junk candidates beside it. Hashed (as every
+ * ledger id is) before it is stored; the key itself is represented by a digest, never stored.
+ */
+export function replayKeyOf(match: SignatureMatch, keys: readonly Buffer[]): string {
+	const keyDigest = createHash('sha256').update(keys[match.keyIndex] ?? Buffer.alloc(0)).digest('base64').slice(0, 12);
+	return `signature:${keyDigest}:${match.signature.toString('base64')}`;
 }
 
 /**

@@ -32,6 +32,34 @@ export interface PersistedLedger {
 	buckets: Record<string, string>;
 	counts: Record<string, number>;
 	reconcile?: ReconcileState;
+	/** What the POS Webhook Trigger last ran with; the POS node follows it (see TriggerSettings). */
+	trigger?: TriggerSettings;
+}
+
+/**
+ * The settings the trigger and Reconcile must agree on, recorded by the trigger on every
+ * delivery so that they are set in one place (the trigger) and travel with the ledger. The POS
+ * node reads them: Reconcile filters and strips recovered events exactly as the trigger does, and
+ * no reader ever expires ids with a window of its own (only the trigger's window applies).
+ */
+export interface TriggerSettings {
+	windowHours: number;
+	/** The trigger's Event Types, as typed ("*" for all). */
+	events: string;
+	/** The trigger's Fields to Remove, parsed. */
+	removeFields: string[];
+	maxEntries: number;
+	dedupe: boolean;
+}
+
+/** What could not be read from the saved ledger. */
+export interface LedgerDamage {
+	/**
+	 * Nothing safe can be done: the saved form is not one this version can read (a newer
+	 * version wrote it, or it is not a ledger at all). The ledger must not be used or saved over.
+	 */
+	unusable: boolean;
+	problems: string[];
 }
 
 export interface ReconcileState {
@@ -78,6 +106,12 @@ export class Ledger {
 	private nextPruneAt = 0;
 	private bucketMs: number;
 	private windowMs: number;
+	private damageNoticeTaken = false;
+	/** The saved value of an unusable ledger, given back by toJSON() so that no save can destroy it. */
+	private unreadable?: unknown;
+
+	/** Set by restore() when the saved form could not be read in full. */
+	damage?: LedgerDamage;
 
 	maxEntries: number;
 
@@ -88,36 +122,126 @@ export class Ledger {
 		this.persisted = { v: 1, bucketMs: this.bucketMs, buckets: {}, counts: {}, reconcile: {} };
 	}
 
+	/**
+	 * Loads the saved form. Never resets silently: what can be read is kept (whole buckets of
+	 * valid digests, the complete digests of a truncated bucket, a form saved as JSON text once too
+	 * often), and what cannot is reported in `damage`. A form this version cannot read at all (an
+	 * unknown version, not a ledger) gives an empty ledger marked unusable: the trigger then
+	 * answers 503 (the POS retries later, nothing is lost) and nothing saves over the data.
+	 */
 	static restore(data: unknown, windowMs: number, maxEntries = DEFAULT_MAX_ENTRIES): Ledger {
 		const ledger = new Ledger(windowMs, maxEntries);
-		if (!isPersisted(data)) return ledger;
-		const starts = Object.keys(data.buckets)
+		if (data === undefined || data === null) return ledger;
+		const problems: string[] = [];
+		const saved = asObject(data, 'the saved ledger', problems);
+		if (saved === undefined || saved.v !== 1) {
+			const version = saved === undefined ? undefined : saved.v;
+			ledger.unreadable = data;
+			ledger.damage = {
+				unusable: true,
+				problems: [
+					...problems,
+					version === undefined
+						? 'the saved ledger is not in a form this version can read'
+						: `the saved ledger has version ${JSON.stringify(version)}, which this version of the package cannot read (was it written by a newer version?)`,
+				],
+			};
+			return ledger;
+		}
+		const buckets = asObject(saved.buckets, 'the bucket list', problems);
+		if (buckets === undefined) {
+			ledger.unreadable = data;
+			ledger.damage = { unusable: true, problems: [...problems, 'the saved ledger has no readable list of event IDs'] };
+			return ledger;
+		}
+		if (typeof saved.bucketMs === 'number' && Number.isFinite(saved.bucketMs) && saved.bucketMs >= MIN_BUCKET_MS) {
+			ledger.bucketMs = ledger.persisted.bucketMs = saved.bucketMs;
+		}
+		const starts = Object.keys(buckets)
+			.filter((key) => {
+				if (Number.isFinite(Number(key)) && key.trim() !== '') return true;
+				problems.push(`a bucket with the key ${JSON.stringify(key.slice(0, 40))} was dropped`);
+				return false;
+			})
 			.map(Number)
-			.filter((n) => Number.isFinite(n))
 			.sort((a, b) => a - b);
 		for (const start of starts) {
-			const digests = data.buckets[String(start)];
-			if (typeof digests !== 'string' || digests.length % DIGEST_CHARS !== 0) continue;
+			const digests = readDigests(buckets[String(start)], start, problems);
+			if (digests === '') continue;
 			ledger.setBucket(start, digests);
 			for (let i = 0; i < digests.length; i += DIGEST_CHARS) ledger.entries.set(digests.slice(i, i + DIGEST_CHARS), start);
 		}
-		if (typeof data.bucketMs === 'number' && data.bucketMs > 0) ledger.bucketMs = ledger.persisted.bucketMs = data.bucketMs;
-		for (const [k, v] of Object.entries(data.counts ?? {})) if (typeof v === 'number') ledger.persisted.counts[k] = v;
-		if (data.reconcile && typeof data.reconcile === 'object') ledger.persisted.reconcile = { ...data.reconcile };
+		const counts = asObject(saved.counts ?? {}, 'the counters', problems) ?? {};
+		for (const [k, v] of Object.entries(counts)) if (typeof v === 'number' && Number.isFinite(v)) ledger.persisted.counts[k] = v;
+		const reconcile = asObject(saved.reconcile ?? {}, 'the reconciliation state', problems);
+		if (reconcile) ledger.persisted.reconcile = { ...(reconcile as ReconcileState) };
+		const trigger = readTriggerSettings(saved.trigger);
+		if (trigger) {
+			ledger.persisted.trigger = trigger;
+			ledger.windowMs = trigger.windowHours * HOUR_MS;
+			ledger.maxEntries = trigger.maxEntries;
+		} else {
+			// Saved before the trigger recorded its settings: no reader may know the bound the
+			// trigger used, so none is enforced below what is already there.
+			ledger.maxEntries = Math.max(maxEntries, ledger.entries.size);
+		}
+		if (problems.length > 0) ledger.damage = { unusable: false, problems };
 		ledger.enforceBound();
 		return ledger;
+	}
+
+	/** The damage report as one log line, the first time it is asked for (then undefined). */
+	takeDamageNotice(): string | undefined {
+		if (!this.damage || this.damageNoticeTaken) return undefined;
+		this.damageNoticeTaken = true;
+		return describeDamage(this.damage);
+	}
+
+	/**
+	 * Records what the trigger runs with (called on every delivery; cheap when nothing changed).
+	 * From then on only the trigger's window expires ids, whatever window a reader opens with.
+	 */
+	recordTriggerSettings(settings: TriggerSettings): void {
+		const current = this.persisted.trigger;
+		if (
+			current &&
+			current.windowHours === settings.windowHours &&
+			current.events === settings.events &&
+			current.maxEntries === settings.maxEntries &&
+			current.dedupe === settings.dedupe &&
+			current.removeFields.join(',') === settings.removeFields.join(',')
+		) {
+			return;
+		}
+		this.persisted.trigger = { ...settings, removeFields: [...settings.removeFields] };
+		const windowMs = settings.windowHours * HOUR_MS;
+		if (this.entries.size === 0 && this.buckets.size === 0) this.bucketMs = this.persisted.bucketMs = bucketSizeFor(windowMs);
+		if (windowMs !== this.windowMs) {
+			this.windowMs = windowMs;
+			this.nextPruneAt = 0;
+		}
+		if (settings.maxEntries !== this.maxEntries) this.setMaxEntries(settings.maxEntries);
+	}
+
+	/** What the trigger recorded, if it has run since this version was installed. */
+	getTriggerSettings(): TriggerSettings | undefined {
+		const t = this.persisted.trigger;
+		return t ? { ...t, removeFields: [...t.removeFields] } : undefined;
 	}
 
 	get size(): number {
 		return this.entries.size;
 	}
 
-	/** The window can change when the user edits the node; expiry follows the latest setting. */
+	/**
+	 * The window asked for by whoever opens the ledger. Once the trigger has recorded its
+	 * settings, only recordTriggerSettings changes the window (a reader such as the POS node must
+	 * never shrink what the trigger keeps). Before that, the window only ever grows.
+	 */
 	setWindow(windowMs: number): void {
-		if (windowMs !== this.windowMs) {
-			this.windowMs = windowMs;
-			this.nextPruneAt = 0;
-		}
+		if (this.persisted.trigger !== undefined || !(windowMs > this.windowMs)) return;
+		this.windowMs = windowMs;
+		this.nextPruneAt = 0;
 	}
 
 	/** The bound can change when the user edits the trigger; shrinking forgets the oldest ids. */
@@ -194,6 +318,7 @@ export class Ledger {
 	 * at any time gives the ledger as it is at that time.
 	 */
 	toJSON(): PersistedLedger {
+		if (this.unreadable !== undefined) return this.unreadable as PersistedLedger;
 		return this.persisted;
 	}
 
@@ -242,12 +367,79 @@ export class Ledger {
 	}
 }
 
-function isPersisted(data: unknown): data is PersistedLedger {
-	return (
-		typeof data === 'object' &&
-		data !== null &&
-		(data as PersistedLedger).v === 1 &&
-		typeof (data as PersistedLedger).buckets === 'object' &&
-		(data as PersistedLedger).buckets !== null
-	);
+const HOUR_MS = 3_600_000;
+const DIGEST_TEXT = /^[A-Za-z0-9+/]*$/;
+
+/** A plain object, also when it was saved as JSON text once too often; else undefined (and a problem noted). */
+function asObject(value: unknown, what: string, problems: string[]): Record<string, unknown> | undefined {
+	let v = value;
+	if (typeof v === 'string') {
+		try {
+			v = JSON.parse(v);
+			problems.push(`${what} was saved as JSON text; it was read from that text`);
+		} catch {
+			problems.push(`${what} is unreadable text`);
+			return undefined;
+		}
+	}
+	if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+		problems.push(`${what} is not an object`);
+		return undefined;
+	}
+	return v as Record<string, unknown>;
+}
+
+/** The valid, complete digests of one saved bucket ('' when none). */
+function readDigests(value: unknown, start: number, problems: string[]): string {
+	let digests = value;
+	if (typeof digests === 'string' && digests.startsWith('"')) {
+		try {
+			digests = JSON.parse(digests);
+			problems.push(`bucket ${start} was saved as JSON text; it was read from that text`);
+		} catch {
+			// handled below as unreadable characters
+		}
+	}
+	if (typeof digests !== 'string') {
+		problems.push(`bucket ${start} is not text and was dropped`);
+		return '';
+	}
+	if (!DIGEST_TEXT.test(digests)) {
+		// Keep the longest clean prefix: digests are appended, so damage is usually at the end.
+		const bad = digests.search(/[^A-Za-z0-9+/]/);
+		problems.push(`bucket ${start} holds characters no event ID digest has; the IDs after them were dropped`);
+		digests = digests.slice(0, bad);
+	}
+	const whole = (digests as string).length - ((digests as string).length % DIGEST_CHARS);
+	if (whole !== (digests as string).length) problems.push(`bucket ${start} was cut short; its complete IDs were kept`);
+	return (digests as string).slice(0, whole);
+}
+
+function readTriggerSettings(value: unknown): TriggerSettings | undefined {
+	if (value === null || typeof value !== 'object') return undefined;
+	const t = value as Partial<TriggerSettings>;
+	if (
+		typeof t.windowHours !== 'number' ||
+		!(t.windowHours > 0) ||
+		typeof t.events !== 'string' ||
+		!Array.isArray(t.removeFields) ||
+		typeof t.maxEntries !== 'number' ||
+		!(t.maxEntries >= 1)
+	) {
+		return undefined;
+	}
+	return {
+		windowHours: t.windowHours,
+		events: t.events,
+		removeFields: t.removeFields.filter((f): f is string => typeof f === 'string'),
+		maxEntries: t.maxEntries,
+		dedupe: t.dedupe !== false,
+	};
+}
+
+export function describeDamage(damage: LedgerDamage): string {
+	const head = damage.unusable
+		? 'The saved ledger (remembered event IDs) of this workflow cannot be read, so duplicates cannot be told apart; the trigger answers 503 (the POS retries later) and the saved data is left as it is'
+		: 'Part of the saved ledger (remembered event IDs) of this workflow could not be read; the rest is kept';
+	return `${head}: ${damage.problems.slice(0, 5).join('; ')}`;
 }

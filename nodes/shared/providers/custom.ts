@@ -1,7 +1,8 @@
 import type { HmacAlgorithm, SignatureEncoding } from '../verification';
-import { anySignatureMatches, decodeSignature, WebhookRejection } from '../verification';
+import { decodeSignature, findSignatureMatch, WebhookRejection } from '../verification';
 import { header, isoTime, pathValue, text, utf8Key } from './fields';
-import type { BodyReader, InboundRequest, PosCredentialData, PosProvider } from './types';
+import { scanJsonScalar } from './rawJson';
+import type { BodyReader, InboundRequest, PosCredentialData, PosProvider, SignedBodyField, VerifyOutcome } from './types';
 
 /**
  * Any HMAC scheme described by the credential: header, algorithm, encoding, optional prefix,
@@ -46,14 +47,18 @@ export function headerNameOf(location: string | undefined): string | undefined {
 	return trimmed.toLowerCase().startsWith('header:') ? trimmed.slice(7).trim().toLowerCase() : undefined;
 }
 
+/** The dot path of a body location ("body:data.id" or "data.id"). */
+export function bodyPathOf(location: string): string {
+	const trimmed = location.trim();
+	return (trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed).trim();
+}
+
 /** Reads "header:x-id", "body:data.id" or "data.id". Throws (400) only when the body must be read and is not JSON. */
 export function readLocation(location: string | undefined, request: InboundRequest, body: BodyReader): string | undefined {
 	if (!location) return undefined;
-	const trimmed = location.trim();
-	const headerName = headerNameOf(trimmed);
+	const headerName = headerNameOf(location);
 	if (headerName !== undefined) return header(request.headers, headerName);
-	const path = trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed;
-	return text(pathValue(body(), path.trim()));
+	return text(pathValue(body(), bodyPathOf(location)));
 }
 
 function settings(credential: PosCredentialData) {
@@ -106,48 +111,52 @@ export const custom: PosProvider = {
 
 	keyFromSecret: utf8Key,
 
-	verify({ request, keys, credential, body }) {
+	verify({ request, keys, credential }) {
 		const s = settings(credential);
 		const value = header(request.headers, s.header);
 		if (!value) throw new WebhookRejection('missing_signature', `Missing ${s.header} header`);
 		const parts = parseTemplate(s.template);
-		const usesTimestamp = parts.some((p) => 'field' in p && p.field === 'timestamp');
-		let timestamp: string | undefined;
-		if (usesTimestamp || s.timestamp) {
-			try {
-				timestamp = readLocation(s.timestamp, request, body);
-			} catch {
-				timestamp = undefined; // unreadable body: the signature decides (401), not the parser
-			}
-			if (!timestamp) throw new WebhookRejection('missing_timestamp', 'Missing timestamp');
-		}
+		// Body fields the template signs are read from the raw text (never parsed before the
+		// signature is checked). An absent field is signed as empty: the answer is the same 401
+		// whether the field is missing or the signature wrong, so a forger learns nothing.
+		let rawText: string | undefined;
+		const signedBodyFields: SignedBodyField[] = [];
+		const signedField = (location: string | undefined): string | undefined => {
+			if (!location) return undefined;
+			const headerName = headerNameOf(location);
+			if (headerName !== undefined) return header(request.headers, headerName);
+			rawText ??= request.rawBody.toString('utf8');
+			const path = bodyPathOf(location);
+			const found = scanJsonScalar(rawText, path);
+			signedBodyFields.push({ path, value: found });
+			return found;
+		};
+		const signsTimestamp = parts.some((p) => 'field' in p && p.field === 'timestamp');
+		const timestamp = signsTimestamp ? signedField(s.timestamp) : undefined;
+		const id = parts.some((p) => 'field' in p && p.field === 'id') ? signedField(s.id) : undefined;
 		const chunks: Buffer[] = [];
 		for (const part of parts) {
 			if ('literal' in part) chunks.push(part.literal);
 			else if (part.field === 'body') chunks.push(request.rawBody);
 			else if (part.field === 'timestamp') chunks.push(Buffer.from(timestamp ?? '', 'utf8'));
 			else if (part.field === 'url') chunks.push(Buffer.from(request.notificationUrl, 'utf8'));
-			else {
-				let id: string | undefined;
-				try {
-					id = readLocation(s.id, request, body);
-				} catch {
-					id = undefined;
-				}
-				chunks.push(Buffer.from(id ?? '', 'utf8'));
-			}
+			else chunks.push(Buffer.from(id ?? '', 'utf8'));
 		}
 		const candidates = candidatesFrom(value, s.prefix, s.encoding);
-		if (!anySignatureMatches(s.algorithm, keys, chunks, candidates)) {
-			throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		const match = findSignatureMatch(s.algorithm, keys, chunks, candidates);
+		if (!match) throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		const outcome: VerifyOutcome = { match };
+		if (signedBodyFields.length > 0) outcome.signedBodyFields = signedBodyFields;
+		if (signsTimestamp) {
+			// Authenticated from here on: saying what is wrong no longer helps a forger.
+			if (!timestamp) throw new WebhookRejection('missing_timestamp', 'Missing timestamp');
+			outcome.signedTimestamp = toUnixSeconds(timestamp);
+		} else if (s.timestamp && headerNameOf(s.timestamp) === undefined) {
+			// A body timestamp the template does not name is still signed (inside {body}): read it
+			// once the verified body is parsed.
+			outcome.signedTimestampPath = bodyPathOf(s.timestamp);
 		}
-		return timestamp === undefined ? {} : { signedTimestamp: toUnixSeconds(timestamp) };
-	},
-
-	replayKey(request, credential) {
-		const s = settings(credential);
-		const idSigned = parseTemplate(s.template).some((p) => 'field' in p && p.field === 'id');
-		return headerNameOf(s.id) !== undefined && !idSigned ? header(request.headers, s.header) : undefined;
+		return outcome;
 	},
 
 	validate(credential) {
@@ -165,11 +174,15 @@ export const custom: PosProvider = {
 		const s = settings(credential);
 		const reader = () => body;
 		const timestamp = readLocation(s.timestamp, request, reader);
+		const signed = new Set(parseTemplate(s.template).flatMap((p) => ('field' in p ? [p.field] : [])));
+		const idUnsigned = headerNameOf(s.id) !== undefined && !signed.has('id');
+		const typeUnsigned = headerNameOf(s.type) !== undefined;
 		return {
 			id: readLocation(s.id, request, reader),
 			type: readLocation(s.type, request, reader),
 			occurredAt: timestamp === undefined ? undefined : isoTime(timestamp),
 			locationId: readLocation(s.location, request, reader),
+			unsigned: idUnsigned || typeUnsigned ? { id: idUnsigned, type: typeUnsigned } : undefined,
 		};
 	},
 };

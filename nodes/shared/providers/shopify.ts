@@ -1,4 +1,4 @@
-import { anySignatureMatches, decodeSignature, WebhookRejection } from '../verification';
+import { decodeSignature, findSignatureMatch, WebhookRejection } from '../verification';
 import { header, isoTime, pathValue, text, utf8Key } from './fields';
 import type { PosProvider } from './types';
 
@@ -23,15 +23,12 @@ export const shopify: PosProvider = {
 	verify({ request, keys }) {
 		const value = header(request.headers, 'x-shopify-hmac-sha256');
 		if (!value) throw new WebhookRejection('missing_signature', 'Missing X-Shopify-Hmac-Sha256 header');
-		const candidate = decodeSignature(value, 'base64');
-		if (!candidate || !anySignatureMatches('sha256', keys, request.rawBody, [candidate])) {
-			throw new WebhookRejection('invalid_signature', 'Signature does not match');
-		}
-		return {};
-	},
-
-	replayKey(request) {
-		return header(request.headers, 'x-shopify-hmac-sha256');
+		// Shopify sends standard padded base64 only: any other spelling of the same bytes is not
+		// Shopify, and refusing it keeps re-spelled copies of a captured request away from the ledger.
+		const candidate = decodeSignature(value, 'base64', true);
+		const match = candidate && findSignatureMatch('sha256', keys, request.rawBody, [candidate]);
+		if (!match) throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		return { match };
 	},
 
 	identify(request, body) {
@@ -45,6 +42,8 @@ export const shopify: PosProvider = {
 				isoTime(pathValue(body, 'updated_at')) ??
 				isoTime(pathValue(body, 'created_at')),
 			locationId: text(pathValue(body, 'location_id')) ?? header(h, 'x-shopify-shop-domain'),
+			// Only the body is signed: the id and the topic are headers anyone could change.
+			unsigned: { id: true, type: true },
 		};
 	},
 };

@@ -1,4 +1,4 @@
-import { anySignatureMatches, decodeSignature, WebhookRejection } from '../verification';
+import { decodeSignature, findSignatureMatch, WebhookRejection } from '../verification';
 import { header, isoTime, pathValue, text, utf8Key } from './fields';
 import type { PosProvider } from './types';
 
@@ -26,13 +26,14 @@ export const square: PosProvider = {
 		if (!value) throw new WebhookRejection('missing_signature', 'Missing x-square-hmacsha256-signature header');
 		const candidate = decodeSignature(value, 'base64');
 		const payload = [request.notificationUrl, request.rawBody];
-		if (!candidate || !anySignatureMatches('sha256', keys, payload, [candidate])) {
+		const match = candidate && findSignatureMatch('sha256', keys, payload, [candidate]);
+		if (!match) {
 			throw new WebhookRejection(
 				'invalid_signature',
 				'Signature does not match (check that the Notification URL is exactly the one registered in Square)',
 			);
 		}
-		return {};
+		return { match };
 	},
 
 	identify(_request, body) {

@@ -1,4 +1,4 @@
-import { anySignatureMatches, decodeSignature, parseUnixSeconds, WebhookRejection } from '../verification';
+import { decodeSignature, findSignatureMatch, parseUnixSeconds, WebhookRejection } from '../verification';
 import { header, isoTime, pathValue, text } from './fields';
 import type { InboundRequest, PosProvider } from './types';
 
@@ -47,10 +47,9 @@ export const standardWebhooks: PosProvider = {
 			if (decoded) candidates.push(decoded);
 		}
 		const payload = [`${id}.${timestamp}.`, request.rawBody];
-		if (!anySignatureMatches('sha256', keys, payload, candidates)) {
-			throw new WebhookRejection('invalid_signature', 'Signature does not match');
-		}
-		return { signedTimestamp };
+		const match = findSignatureMatch('sha256', keys, payload, candidates);
+		if (!match) throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		return { signedTimestamp, match };
 	},
 
 	identify(request, body) {

@@ -1,4 +1,4 @@
-import { anySignatureMatches, decodeSignature, parseUnixSeconds, WebhookRejection } from '../verification';
+import { decodeSignature, findSignatureMatch, parseUnixSeconds, WebhookRejection } from '../verification';
 import { header, isoTime, pathValue, text, utf8Key } from './fields';
 import type { PosProvider } from './types';
 
@@ -40,10 +40,9 @@ export const stripe: PosProvider = {
 		if (candidates.length === 0) throw new WebhookRejection('missing_signature', 'No v1 signature in Stripe-Signature header');
 		const signedTimestamp = parseUnixSeconds(timestamp);
 		const payload = [`${timestamp}.`, request.rawBody];
-		if (!anySignatureMatches('sha256', keys, payload, candidates)) {
-			throw new WebhookRejection('invalid_signature', 'Signature does not match');
-		}
-		return { signedTimestamp };
+		const match = findSignatureMatch('sha256', keys, payload, candidates);
+		if (!match) throw new WebhookRejection('invalid_signature', 'Signature does not match');
+		return { signedTimestamp, match };
 	},
 
 	identify(_request, body) {

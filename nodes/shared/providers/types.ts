@@ -1,4 +1,4 @@
-import type { WebhookRejection } from '../verification';
+import type { SignatureMatch, WebhookRejection } from '../verification';
 
 /** The credential as the nodes read it. Custom* fields matter only for the custom provider. */
 export interface PosCredentialData {
@@ -29,17 +29,40 @@ export interface InboundRequest {
 /** Parses the body on first use and remembers it; throws a 400 rejection when it is not JSON. */
 export type BodyReader = () => unknown;
 
+/**
+ * What verify() gets: the raw request and the keys, and on purpose no parsed body. The signature
+ * is checked before the body is parsed, for every provider (a forger learns nothing but 401 and
+ * costs no more than one HMAC). A signed field inside the body is read with scanJsonScalar.
+ */
 export interface VerifyInput {
 	request: InboundRequest;
 	/** Signing keys, current first, as bytes (already decoded from the secret text). */
 	keys: readonly Buffer[];
 	credential: PosCredentialData;
-	body: BodyReader;
+}
+
+/** A body field the signature was computed with, read from the raw text before parsing. */
+export interface SignedBodyField {
+	path: string;
+	/** The value the signature verified with (undefined: it was absent, signed as empty). */
+	value: string | undefined;
 }
 
 export interface VerifyOutcome {
 	/** The signed time of this delivery attempt in unix seconds, when the provider signs one. */
 	signedTimestamp?: number;
+	/**
+	 * The signed time is a body field, readable only once the (verified) body is parsed: the
+	 * trigger reads it there and checks it against the tolerance like signedTimestamp.
+	 */
+	signedTimestampPath?: string;
+	/** Which signature verified, under which key: what replay protection keys on. */
+	match: SignatureMatch;
+	/**
+	 * Body fields read from the raw text for the signature: after parsing, the body must say the
+	 * same (else 401), so no difference between the scanner and JSON.parse can be exploited.
+	 */
+	signedBodyFields?: readonly SignedBodyField[];
 }
 
 /** Where an event says who, what and when. Values absent from the request stay undefined. */
@@ -49,6 +72,12 @@ export interface EventIdentity {
 	/** ISO 8601. */
 	occurredAt?: string;
 	locationId?: string;
+	/**
+	 * Which of id and type this request carried outside the signed bytes (e.g. Shopify's
+	 * X-Shopify-Webhook-Id and X-Shopify-Topic headers). Anyone holding a captured request could
+	 * change them, so the trigger also remembers the request by its signature (replay key).
+	 */
+	unsigned?: { id?: boolean; type?: boolean };
 }
 
 /**
@@ -82,13 +111,6 @@ export interface PosProvider {
 	/** Turns the secret as the user pasted it into key bytes. */
 	keyFromSecret(secret: string): Buffer;
 	verify(input: VerifyInput): VerifyOutcome;
-	/**
-	 * When the event id travels outside the signed bytes (Shopify's X-Shopify-Webhook-Id), an
-	 * attacker could replay a captured request under a new id. The returned value (the signature
-	 * itself) identifies the signed content; the ledger remembers it too, so such a replay is a
-	 * duplicate. Undefined when the id is signed.
-	 */
-	replayKey?(request: InboundRequest, credential: PosCredentialData): string | undefined;
 	/** A reason the credential's settings cannot work safely (shown at activation), if any. */
 	validate?(credential: PosCredentialData): string | undefined;
 	identify(request: InboundRequest, body: unknown, credential: PosCredentialData): EventIdentity;
