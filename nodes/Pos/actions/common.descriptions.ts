@@ -13,16 +13,6 @@ export const eventTypesProperty: INodeProperties = {
 		'Which event types to include: * for all, or a comma-separated list of types as your POS names them (e.g. order.created). End an entry with * to match a prefix. Use the same value as in the POS Webhook Trigger.',
 };
 
-export const dedupeWindowProperty: INodeProperties = {
-	displayName: 'Remember Event IDs For (Hours)',
-	name: 'dedupeWindowHours',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 720 },
-	default: 72,
-	description:
-		'How long this workflow remembers the IDs of events it has processed. Use the same value as in the POS Webhook Trigger of this workflow: both share one memory.',
-};
-
 const maxRetriesOption: INodeProperties = {
 	displayName: 'Max Retries',
 	name: 'maxRetries',
@@ -64,6 +54,15 @@ export const eventsApiOptions: INodeProperties = {
 			default: 'id',
 			description:
 				'Field of each listed event that holds its unique event ID (the one the webhook carries). Standard Webhooks and Custom providers only.',
+		},
+		{
+			displayName: 'Max Pages',
+			name: 'maxPages',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 2000,
+			description:
+				'Most pages to read in one run. A listing that needs more stops with an error (and Reconcile then recovers nothing and keeps its checkpoint), so a POS API that pages without end cannot keep the workflow running.',
 		},
 		maxRetriesOption,
 		{

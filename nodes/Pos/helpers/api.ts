@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { getProvider } from '../../shared/providers/registry';
 import type { PosCredentialData, PosProvider } from '../../shared/providers/types';
 import type { EventsApiAdapter, EventsApiStyle, GenericApiSettings, PosApiCallOptions } from '../transport';
-import { DEFAULT_GENERIC_SETTINGS, DEFAULT_MAX_RETRIES, EVENTS_APIS } from '../transport';
+import { DEFAULT_GENERIC_SETTINGS, DEFAULT_MAX_PAGES, DEFAULT_MAX_RETRIES, EVENTS_APIS } from '../transport';
 
 /** The credential, its provider and the API base URL, read once per item. */
 export interface PosApiSetup {
@@ -77,6 +77,8 @@ export function eventsAdapterFor(style: EventsApiStyle): EventsApiAdapter {
 export interface ApiOptions {
 	maxRetries: number;
 	pageSize: number;
+	/** Bound on the pages of one listing (Get Many, Reconcile). */
+	maxPages: number;
 	generic: GenericApiSettings;
 	orderPath: string;
 }
@@ -96,6 +98,10 @@ export function readApiOptions(ctx: IExecuteFunctions, itemIndex: number): ApiOp
 	if (!Number.isFinite(pageSize) || pageSize < 1) {
 		throw new NodeOperationError(ctx.getNode(), 'Page Size must be 1 or more', { itemIndex });
 	}
+	const maxPages = o.maxPages === undefined ? DEFAULT_MAX_PAGES : Number(o.maxPages);
+	if (!Number.isFinite(maxPages) || maxPages < 1) {
+		throw new NodeOperationError(ctx.getNode(), 'Max Pages must be 1 or more', { itemIndex });
+	}
 	const generic: GenericApiSettings = {
 		eventsPath: str('eventsPath') || DEFAULT_GENERIC_SETTINGS.eventsPath,
 		eventsField: str('eventsField'),
@@ -106,7 +112,7 @@ export function readApiOptions(ctx: IExecuteFunctions, itemIndex: number): ApiOp
 		payloadField: str('payloadField'),
 	};
 	const orderPath = typeof o.orderPath === 'string' && o.orderPath.trim() !== '' ? o.orderPath.trim() : DEFAULT_ORDER_PATH;
-	return { maxRetries: Math.floor(maxRetries), pageSize: Math.floor(pageSize), generic, orderPath };
+	return { maxRetries: Math.floor(maxRetries), pageSize: Math.floor(pageSize), maxPages: Math.floor(maxPages), generic, orderPath };
 }
 
 export function callOptions(baseUrl: string, options: ApiOptions, itemIndex: number): PosApiCallOptions {

@@ -1,15 +1,27 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { Ledger } from '../../shared/ledger/Ledger';
+import { describeDamage, type Ledger, type TriggerSettings } from '../../shared/ledger/Ledger';
 import { ledgerFor, persistLedger } from '../../shared/ledger/registry';
 
+/** What Reconcile assumes until the trigger has recorded its settings (the trigger's defaults). */
 export const DEFAULT_DEDUPE_WINDOW_HOURS = 72;
+
+/**
+ * The window the POS node opens the ledger with: the longest the trigger allows. A reader never
+ * expires ids with a window of its own (only the window the trigger recorded applies, see
+ * Ledger.setWindow), so this only keeps a ledger the trigger has not yet described from
+ * expiring anything early.
+ */
+const READER_WINDOW_MS = 720 * 3_600_000;
 
 export interface OpenLedger {
 	ledger: Ledger;
 	/** Marks the ledger for saving with this execution's static data (not for manual runs). */
 	persist(): void;
+	/** What the workflow's POS Webhook Trigger runs with, when it has recorded it. */
+	trigger?: TriggerSettings;
+	/** How long the trigger remembers ids (its recorded window, else its default). */
 	windowMs: number;
 }
 
@@ -17,20 +29,50 @@ export interface OpenLedger {
  * The workflow's ledger, the same in-process object the POS Webhook Trigger uses. Manual runs
  * ("Execute step", "Test workflow") get the test ledger, as the trigger's test URL does, except
  * for the Ledger operations, which exist to inspect and fix the live one.
+ *
+ * The window, event types, fields to remove and bound are the trigger's, recorded in the ledger
+ * (set in one place); opening it never shrinks what the trigger keeps. A saved ledger that cannot
+ * be read at all stops the operation (nothing is written over it); a partly readable one is
+ * used and the damage logged once.
  */
 export function openLedger(ctx: IExecuteFunctions, itemIndex: number, options: { live?: boolean } = {}): OpenLedger {
-	const hours = Number(ctx.getNodeParameter('dedupeWindowHours', itemIndex, DEFAULT_DEDUPE_WINDOW_HOURS));
-	if (!Number.isFinite(hours) || hours <= 0) {
-		throw new NodeOperationError(ctx.getNode(), 'Remember Event IDs For must be more than 0 hours', {
-			description: 'Use the same value as in the POS Webhook Trigger of this workflow (72 by default).',
-			itemIndex,
-		});
-	}
 	// Ledger > Get Stats and Forget are run by hand from the editor to look at or fix the real
 	// ledger, so they always open the live one (options.live).
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
 	const staticData = ctx.getWorkflowStaticData('global');
-	const windowMs = hours * 3_600_000;
-	const ledger = ledgerFor({ workflowId: String(ctx.getWorkflow().id ?? 'unsaved'), isTest, windowMs }, staticData);
-	return { ledger, windowMs, persist: () => persistLedger(ledger, staticData, isTest) };
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	const ledger = ledgerFor({ workflowId, isTest, windowMs: READER_WINDOW_MS }, staticData);
+	if (ledger.damage?.unusable) {
+		throw new NodeOperationError(ctx.getNode(), 'The saved ledger of this workflow cannot be read', {
+			description: `${describeDamage(ledger.damage)}. Update n8n-nodes-pos-webhooks to the version that wrote it; nothing was changed.`,
+			itemIndex,
+		});
+	}
+	const notice = ledger.takeDamageNotice();
+	if (notice) ctx.logger.warn(`POS: ${notice}`);
+	const trigger = ledger.getTriggerSettings() ?? (isTest ? liveTriggerSettings(workflowId, staticData) : undefined);
+	return {
+		ledger,
+		trigger,
+		windowMs: (trigger?.windowHours ?? DEFAULT_DEDUPE_WINDOW_HOURS) * 3_600_000,
+		persist: () => persistLedger(ledger, staticData, isTest),
+	};
+}
+
+/**
+ * What the trigger recorded, for operations that only read it (Get Many strips the same fields).
+ * Manual runs fall back to the live ledger's record, as the test ledger may never have seen a
+ * delivery.
+ */
+export function triggerSettingsOf(ctx: IExecuteFunctions): TriggerSettings | undefined {
+	const isTest = ctx.getMode() === 'manual';
+	const staticData = ctx.getWorkflowStaticData('global');
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	const ledger = ledgerFor({ workflowId, isTest, windowMs: READER_WINDOW_MS }, staticData);
+	return ledger.getTriggerSettings() ?? (isTest ? liveTriggerSettings(workflowId, staticData) : undefined);
+}
+
+function liveTriggerSettings(workflowId: string, staticData: ReturnType<IExecuteFunctions['getWorkflowStaticData']>) {
+	const live = ledgerFor({ workflowId, isTest: false, windowMs: READER_WINDOW_MS }, staticData);
+	return live.damage?.unusable ? undefined : live.getTriggerSettings();
 }

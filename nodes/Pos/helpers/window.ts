@@ -21,6 +21,12 @@ export interface ReconcileWindow {
 	clampedFromMs?: number;
 	/** True when there is nothing to pull yet (the checkpoint is already at or past now minus Settle Delay). */
 	empty: boolean;
+	/**
+	 * Set when a checkpoint was saved but cannot be true (in the future, e.g. after a clock that was
+	 * ahead, or not a date): it is not trusted, and the window starts at now minus Look Back as on
+	 * a first run, so the events missed meanwhile are still recovered. The value says why.
+	 */
+	untrustedCheckpoint?: string;
 }
 
 /**
@@ -31,7 +37,14 @@ export interface ReconcileWindow {
  */
 export function reconcileWindow(input: ReconcileWindowInput): ReconcileWindow {
 	const endMs = input.nowMs - input.settleDelaySeconds * 1000;
-	const checkpointMs = input.checkpoint ? Date.parse(input.checkpoint) : Number.NaN;
+	let checkpointMs = input.checkpoint ? Date.parse(input.checkpoint) : Number.NaN;
+	let untrustedCheckpoint: string | undefined;
+	if (input.checkpoint !== undefined && input.checkpoint !== '' && !Number.isFinite(checkpointMs)) {
+		untrustedCheckpoint = `the saved checkpoint ${JSON.stringify(String(input.checkpoint).slice(0, 40))} is not a date`;
+	} else if (checkpointMs > input.nowMs) {
+		untrustedCheckpoint = `the saved checkpoint ${new Date(checkpointMs).toISOString()} is in the future`;
+		checkpointMs = Number.NaN;
+	}
 	const fromCheckpoint = Number.isFinite(checkpointMs);
 	const wantedStart = fromCheckpoint ? checkpointMs : input.nowMs - input.lookBackHours * HOUR_MS;
 	let earliest = input.nowMs - input.dedupeWindowMs;
@@ -43,6 +56,7 @@ export function reconcileWindow(input: ReconcileWindowInput): ReconcileWindow {
 		fromCheckpoint,
 		clampedFromMs: startMs > wantedStart ? wantedStart : undefined,
 		empty: startMs >= endMs,
+		untrustedCheckpoint,
 	};
 }
 

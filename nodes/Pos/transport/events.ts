@@ -44,9 +44,17 @@ export const DEFAULT_GENERIC_SETTINGS: GenericApiSettings = {
 	payloadField: 'payload',
 };
 
+/** Default bound on the pages of one listing (200,000 events at 100 per page). */
+export const DEFAULT_MAX_PAGES = 2000;
+
 export interface ListSettings {
 	/** Events asked for per page (each adapter caps it at what its API accepts). */
 	pageSize: number;
+	/**
+	 * At most this many pages per listing: an API that keeps sending new cursors (a paging bug,
+	 * a hostile base URL) must not keep the node running for ever. Default DEFAULT_MAX_PAGES.
+	 */
+	maxPages?: number;
 	generic: GenericApiSettings;
 	call: PosApiCallOptions;
 }
@@ -73,8 +81,9 @@ export interface EventsApiAdapter {
 /**
  * Walks every page of the window, oldest request first, handing each page to onPage (which may
  * return false to stop early, e.g. once a limit is reached). Throws (NodeApiError) when a page
- * fails after retries or when the API's paging cannot be trusted (a cursor seen twice), so a
- * caller never mistakes a partial listing for a complete one. Returns the number of pages read.
+ * fails after retries or when the API's paging cannot be trusted (a cursor seen twice, or more
+ * pages than Max Pages), so a caller never mistakes a partial listing for a complete one.
+ * Returns the number of pages read.
  */
 export async function listEvents(
 	ctx: IExecuteFunctions,
@@ -85,6 +94,7 @@ export async function listEvents(
 ): Promise<number> {
 	const pageSize = Math.max(1, Math.min(adapter.maxPageSize, Math.floor(settings.pageSize)));
 	const capped = { ...settings, pageSize };
+	const maxPages = settings.maxPages !== undefined && settings.maxPages >= 1 ? Math.floor(settings.maxPages) : DEFAULT_MAX_PAGES;
 	const seenCursors = new Set<string>();
 	let cursor: string | undefined;
 	let pages = 0;
@@ -93,6 +103,18 @@ export async function listEvents(
 		pages++;
 		if (onPage(page.events) === false) return pages;
 		if (page.cursor === undefined || page.cursor === '') return pages;
+		if (pages >= maxPages) {
+			throw new NodeApiError(
+				ctx.getNode(),
+				{ pages },
+				{
+					message: `The POS API was still sending more pages after ${pages} pages (Max Pages), so the listing was stopped`,
+					description:
+						'Either the API pages without end (check the Next Cursor Field in API Options) or the time span holds more events than Max Pages x Page Size: raise Max Pages or Page Size in API Options, or list a shorter span.',
+					itemIndex: settings.call.itemIndex,
+				},
+			);
+		}
 		if (seenCursors.has(page.cursor)) {
 			throw new NodeApiError(
 				ctx.getNode(),

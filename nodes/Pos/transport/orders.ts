@@ -15,18 +15,37 @@ interface OrderApi {
 
 const asIs = (body: unknown) => body;
 
+/**
+ * An order id as exactly one path segment. encodeURIComponent already turns "/" into %2F, but
+ * "." and ".." stay as they are and would be resolved by the URL parser (a request to another
+ * path on the same host, with the token). The node is an AI-agent tool: ids may come from a model.
+ */
+export function orderIdSegment(id: string): string {
+	if (id === '.' || id === '..' || /[/\\?#]/.test(id) || /[\u0000-\u001f\u007f]/.test(id)) {
+		throw new InvalidOrderIdError(id);
+	}
+	return encodeURIComponent(id);
+}
+
+export class InvalidOrderIdError extends Error {
+	constructor(id: string) {
+		super(`"${id.slice(0, 60)}" is not an order ID: an ID cannot be "." or ".." or contain slashes, "?", "#" or control characters`);
+		this.name = 'InvalidOrderIdError';
+	}
+}
+
 export const ORDER_APIS: Readonly<Record<EventsApiStyle, OrderApi>> = {
 	// Stripe Terminal and Checkout payments are PaymentIntents (pi_...).
-	stripe: { path: (id) => `/v1/payment_intents/${encodeURIComponent(id)}`, unwrap: asIs },
+	stripe: { path: (id) => `/v1/payment_intents/${orderIdSegment(id)}`, unwrap: asIs },
 	square: {
-		path: (id) => `/v2/orders/${encodeURIComponent(id)}`,
+		path: (id) => `/v2/orders/${orderIdSegment(id)}`,
 		headers: { 'Square-Version': SQUARE_VERSION },
 		unwrap: (body) => (body && typeof body === 'object' && 'order' in body ? (body as IDataObject).order : body),
 	},
 	generic: {
 		path: (id, orderPath) => {
 			const template = orderPath.startsWith('/') ? orderPath : `/${orderPath}`;
-			const encoded = encodeURIComponent(id);
+			const encoded = orderIdSegment(id);
 			if (/\{(orderId|id)\}/.test(template)) return template.replace(/\{(orderId|id)\}/g, encoded);
 			return `${template.replace(/\/+$/, '')}/${encoded}`;
 		},

@@ -76,6 +76,8 @@ export interface LedgerStats {
 	maxEntries: number;
 	counts: Record<string, number>;
 	reconcile: ReconcileState;
+	trigger?: TriggerSettings;
+	damage?: LedgerDamage;
 }
 
 // One-shot crypto.hash (Node >= 20.12, n8n 2.x runs on 24) straight to base64 is about 3x
@@ -129,8 +131,8 @@ export class Ledger {
 	 * unknown version, not a ledger) gives an empty ledger marked unusable: the trigger then
 	 * answers 503 (the POS retries later, nothing is lost) and nothing saves over the data.
 	 */
-	static restore(data: unknown, windowMs: number, maxEntries = DEFAULT_MAX_ENTRIES): Ledger {
-		const ledger = new Ledger(windowMs, maxEntries);
+	static restore(data: unknown, windowMs: number, maxEntries?: number): Ledger {
+		const ledger = new Ledger(windowMs, maxEntries ?? DEFAULT_MAX_ENTRIES);
 		if (data === undefined || data === null) return ledger;
 		const problems: string[] = [];
 		const saved = asObject(data, 'the saved ledger', problems);
@@ -180,10 +182,10 @@ export class Ledger {
 			ledger.persisted.trigger = trigger;
 			ledger.windowMs = trigger.windowHours * HOUR_MS;
 			ledger.maxEntries = trigger.maxEntries;
-		} else {
-			// Saved before the trigger recorded its settings: no reader may know the bound the
-			// trigger used, so none is enforced below what is already there.
-			ledger.maxEntries = Math.max(maxEntries, ledger.entries.size);
+		} else if (maxEntries === undefined) {
+			// Saved before the trigger recorded its settings, opened by a reader that does not
+			// know the trigger's bound: nothing already remembered is evicted.
+			ledger.maxEntries = Math.max(DEFAULT_MAX_ENTRIES, ledger.entries.size);
 		}
 		if (problems.length > 0) ledger.damage = { unusable: false, problems };
 		ledger.enforceBound();
@@ -310,6 +312,8 @@ export class Ledger {
 			maxEntries: this.maxEntries,
 			counts: { ...this.persisted.counts },
 			reconcile: this.getReconcile(),
+			trigger: this.getTriggerSettings(),
+			damage: this.damage,
 		};
 	}
 

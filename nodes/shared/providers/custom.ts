@@ -133,6 +133,10 @@ export const custom: PosProvider = {
 		};
 		const signsTimestamp = parts.some((p) => 'field' in p && p.field === 'timestamp');
 		const timestamp = signsTimestamp ? signedField(s.timestamp) : undefined;
+		if (signsTimestamp && !timestamp && headerNameOf(s.timestamp) !== undefined) {
+			// A missing header tells the sender nothing it did not know (a body field would).
+			throw new WebhookRejection('missing_timestamp', 'Missing timestamp');
+		}
 		const id = parts.some((p) => 'field' in p && p.field === 'id') ? signedField(s.id) : undefined;
 		const chunks: Buffer[] = [];
 		for (const part of parts) {

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { eventFilter } from '../../../shared/event';
+import { eventFilter, removeFields } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { forEachItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
+import { triggerSettingsOf } from '../../helpers/ledger';
 import { parseWindowBound } from '../../helpers/window';
 import { listEvents } from '../../transport';
 import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
@@ -80,17 +81,20 @@ async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<INode
 	const baseUrl = requireBaseUrl(ctx, api, itemIndex);
 	const receivedAt = new Date(nowMs).toISOString();
 	const pageSize = Number.isFinite(limit) ? Math.min(apiOptions.pageSize, limit) : apiOptions.pageSize;
+	// Events leave the package in one shape: the fields the trigger removes are removed here too.
+	const fieldsToRemove = triggerSettingsOf(ctx)?.removeFields ?? [];
 
 	const out: INodeExecutionData[] = [];
 	await listEvents(
 		ctx,
 		adapter,
 		{ startMs: sinceMs, endMs: untilMs },
-		{ pageSize, generic: apiOptions.generic, call: callOptions(baseUrl, apiOptions, itemIndex) },
+		{ pageSize, maxPages: apiOptions.maxPages, generic: apiOptions.generic, call: callOptions(baseUrl, apiOptions, itemIndex) },
 		(page) => {
 			for (const listed of page) {
 				const item = listedToItem(listed, api.provider, api.credential, receivedAt);
 				if (!item || !wanted(item.type)) continue;
+				if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
 				out.push({ json: item, pairedItem: { item: itemIndex } });
 				if (out.length >= limit) return false;
 			}

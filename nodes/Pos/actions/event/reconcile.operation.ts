@@ -1,14 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { eventFilter, type PosEventItem } from '../../../shared/event';
+import { eventFilter, removeFields, type PosEventItem } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { asNodeError, errorItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
 import { openLedger } from '../../helpers/ledger';
 import { reconcileWindow } from '../../helpers/window';
 import { listEvents } from '../../transport';
-import { dedupeWindowProperty, eventsApiOptions, eventTypesProperty } from '../common.descriptions';
+import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -18,7 +18,18 @@ const properties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
-	eventTypesProperty,
+	{
+		displayName:
+			"Event types, Fields to Remove and how long event IDs are remembered come from this workflow's POS Webhook Trigger (it records them with every delivery), so they are set in one place.",
+		name: 'triggerSettingsNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		...eventTypesProperty,
+		description:
+			'Only events the POS Webhook Trigger accepts are reconciled. To reconcile fewer, list types here: * for all, or a comma-separated list (end an entry with * to match a prefix).',
+	},
 	{
 		displayName: 'Look Back (Hours)',
 		name: 'lookBackHours',
@@ -37,7 +48,6 @@ const properties: INodeProperties[] = [
 		description:
 			'Events newer than this are left for the next run, so that webhooks still on their way (and POS retries) arrive first instead of being reported as missed',
 	},
-	dedupeWindowProperty,
 	eventsApiOptions,
 ];
 
@@ -73,8 +83,19 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const style = eventsStyleOf(ctx, api, itemIndex, 'reconciliation');
 	const adapter = eventsAdapterFor(style);
 	const baseUrl = requireBaseUrl(ctx, api, itemIndex);
-	const { ledger, windowMs, persist } = openLedger(ctx, itemIndex);
-	const wanted = eventFilter(events);
+	const { ledger, windowMs, persist, trigger } = openLedger(ctx, itemIndex);
+	if (!trigger) {
+		ctx.logger.warn(
+			'POS reconciliation: the POS Webhook Trigger of this workflow has not recorded its settings yet (it does with its next delivery); ' +
+				`using ${windowMs / 3_600_000} hours, this node's Event Types and no Fields to Remove until then`,
+		);
+	}
+	// The same events, in the same shape, whichever way they came: the trigger's filter and
+	// field removal apply here too (this node's Event Types can only narrow them).
+	const triggerWants = eventFilter(trigger?.events ?? '*');
+	const ownWants = eventFilter(events);
+	const wanted = (type: string | null) => triggerWants(type) && ownWants(type);
+	const fieldsToRemove = trigger?.removeFields ?? [];
 
 	const nowMs = Date.now();
 	const previous = ledger.getReconcile();
@@ -86,6 +107,11 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 		dedupeWindowMs: windowMs,
 		historyMs: adapter.historyMs,
 	});
+	if (window.untrustedCheckpoint !== undefined) {
+		ctx.logger.warn(
+			`POS reconciliation: ${window.untrustedCheckpoint}, so it is not trusted; reconciling the last ${lookBackHours} hours (Look Back) as on a first run`,
+		);
+	}
 	if (window.clampedFromMs !== undefined) {
 		ctx.logger.warn(
 			`POS reconciliation: events between ${new Date(window.clampedFromMs).toISOString()} and ${new Date(window.startMs).toISOString()} ` +
@@ -104,7 +130,12 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 				ctx,
 				adapter,
 				window,
-				{ pageSize: apiOptions.pageSize, generic: apiOptions.generic, call: callOptions(baseUrl, apiOptions, itemIndex) },
+				{
+					pageSize: apiOptions.pageSize,
+					maxPages: apiOptions.maxPages,
+					generic: apiOptions.generic,
+					call: callOptions(baseUrl, apiOptions, itemIndex),
+				},
 				(page) => {
 					for (const listed of page) {
 						const item = listedToItem(listed, api.provider, api.credential, receivedAt);
@@ -135,12 +166,13 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const recovered: INodeExecutionData[] = [];
 	for (const item of candidates) {
 		if (!ledger.claim(item.id, claimMs)) continue;
+		if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
 		item.recovered = true;
 		recovered.push({ json: item, pairedItem: { item: itemIndex } });
 	}
 	if (recovered.length > 0) ledger.count('recovered', recovered.length);
 
-	const previousCheckpointMs = previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
+	const previousCheckpointMs = window.fromCheckpoint && previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
 	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, window.endMs) : window.endMs;
 	ledger.setReconcile({
 		checkpoint: new Date(checkpointMs).toISOString(),

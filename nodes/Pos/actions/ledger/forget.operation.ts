@@ -3,7 +3,6 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { forEachItem } from '../../helpers/errors';
 import { openLedger } from '../../helpers/ledger';
-import { dedupeWindowProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -16,7 +15,6 @@ const properties: INodeProperties[] = [
 		description:
 			'ID of the POS event to forget, exactly as the POS Webhook Trigger outputs it. Once forgotten, the next delivery or reconciliation of this event is processed again.',
 	},
-	dedupeWindowProperty,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['ledger'], operation: ['forget'] } }, properties);

@@ -4,9 +4,16 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import type { LedgerStats } from '../../../shared/ledger/Ledger';
 import { forEachItem } from '../../helpers/errors';
 import { openLedger } from '../../helpers/ledger';
-import { dedupeWindowProperty } from '../common.descriptions';
 
-const properties: INodeProperties[] = [dedupeWindowProperty];
+const properties: INodeProperties[] = [
+	{
+		displayName:
+			"Shows the live ledger of this workflow. How long IDs are remembered is the POS Webhook Trigger's setting: reading the ledger never changes it.",
+		name: 'statsNotice',
+		type: 'notice',
+		default: '',
+	},
+];
 
 export const description = updateDisplayOptions({ show: { resource: ['ledger'], operation: ['getStats'] } }, properties);
 
@@ -31,6 +38,15 @@ export function statsToJson(stats: LedgerStats): IDataObject {
 		rejected,
 		rejectedByReason,
 		recovered: counts.recovered ?? 0,
+		triggerSettings: stats.trigger
+			? {
+					windowHours: stats.trigger.windowHours,
+					events: stats.trigger.events,
+					removeFields: stats.trigger.removeFields,
+					maxEntries: stats.trigger.maxEntries,
+				}
+			: null,
+		damage: stats.damage ? stats.damage.problems : null,
 		lastReconciliation: {
 			checkpoint: stats.reconcile.checkpoint ?? null,
 			completedAt: stats.reconcile.lastCompletedAt ?? null,

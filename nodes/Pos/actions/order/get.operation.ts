@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { callOptions, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { forEachItem } from '../../helpers/errors';
-import { getOrder } from '../../transport';
+import { getOrder, InvalidOrderIdError, orderIdSegment } from '../../transport';
 import { orderApiOptions } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -28,6 +28,15 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		const orderId = String(this.getNodeParameter('orderId', itemIndex, '') ?? '').trim();
 		if (orderId === '') {
 			throw new NodeOperationError(this.getNode(), 'Order ID is empty: enter the ID of the order to fetch', { itemIndex });
+		}
+		try {
+			orderIdSegment(orderId); // before any request: an ID is one path segment, never a path
+		} catch (error) {
+			if (!(error instanceof InvalidOrderIdError)) throw error;
+			throw new NodeOperationError(this.getNode(), error.message, {
+				description: 'Pass the order ID exactly as the POS Webhook Trigger or the POS outputs it.',
+				itemIndex,
+			});
 		}
 		const apiOptions = readApiOptions(this, itemIndex);
 		const api = await loadPosApi(this, itemIndex);
