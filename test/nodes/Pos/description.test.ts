@@ -57,10 +57,10 @@ describe('POS node description', () => {
 			resource: 'event',
 			operation: 'reconcile',
 			reconcileNotice: '',
+			triggerSettingsNotice: '',
 			events: '*',
 			lookBackHours: 24,
 			settleDelaySeconds: 300,
-			dedupeWindowHours: 72,
 			apiOptions: {},
 		});
 	});

@@ -41,6 +41,8 @@ describe('Ledger > Get Stats', () => {
 				rejected: 3,
 				rejectedByReason: { invalid_signature: 2, timestamp_too_old: 1 },
 				recovered: 4,
+				triggerSettings: { windowHours: 72, events: '*', removeFields: [], maxEntries: 100000 },
+				damage: null,
 				lastReconciliation: { checkpoint: expect.any(String), completedAt: expect.any(String), recovered: 4 },
 			},
 		]);

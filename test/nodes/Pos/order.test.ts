@@ -35,20 +35,20 @@ describe('Order > Get', () => {
 
 	test('generic: GET {baseUrl}/orders/{id} by default, a configurable Order Path, one call per item', async () => {
 		server.orders.set('o-1', { id: 'o-1', total: 1850 });
-		server.orders.set('o/2', { id: 'o/2', total: 990 });
+		server.orders.set('o 2', { id: 'o 2', total: 990 });
 		const { items } = await runPos({
 			server,
 			provider: 'standardWebhooks',
 			parameters: orderGet(''),
-			itemParameters: [{ orderId: 'o-1' }, { orderId: 'o/2', apiOptions: { orderPath: '/api/orders/{orderId}' } }],
+			itemParameters: [{ orderId: 'o-1' }, { orderId: 'o 2', apiOptions: { orderPath: '/api/orders/{orderId}' } }],
 			inputItems: [{ json: {} }, { json: {} }],
 			workflowId: newWorkflowId(),
 		});
 		expect(items).toEqual([
 			{ id: 'o-1', total: 1850 },
-			{ id: 'o/2', total: 990 },
+			{ id: 'o 2', total: 990 },
 		]);
-		expect(server.requests.map((r) => r.path)).toEqual(['/orders/o-1', '/api/orders/o%2F2']);
+		expect(server.requests.map((r) => r.path)).toEqual(['/orders/o-1', '/api/orders/o%202']);
 	});
 
 	test('unknown order: NodeApiError 404 that points at the order ID, with the vendor message', async () => {

@@ -353,11 +353,14 @@ describe('Event > Reconcile: the shared ledger', () => {
 describe('Event > Reconcile: window', () => {
 	test('Look Back is capped at the provider history (Stripe 30 days) and at the dedupe window', async () => {
 		const now = Date.now();
+		// The window is the trigger's (recorded in the ledger), not a parameter of Reconcile.
+		const longWindow = newWorkflowId();
+		sharedLedger(longWindow, {}, 720);
 		const run1 = await runPos({
 			server,
 			provider: 'stripe',
-			parameters: reconcile({ lookBackHours: 24 * 60, dedupeWindowHours: 720 }),
-			workflowId: newWorkflowId(),
+			parameters: reconcile({ lookBackHours: 24 * 60 }),
+			workflowId: longWindow,
 		});
 		const gte = Number(server.calls('/v1/events')[0].query.get('created[gte]'));
 		expect(gte * 1000).toBeGreaterThanOrEqual(now - 30 * DAY - 1000);

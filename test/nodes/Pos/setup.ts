@@ -3,7 +3,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, I
 import { Pos } from '../../../nodes/Pos/Pos.node';
 import { retryTiming } from '../../../nodes/Pos/transport';
 import { ledgerFor } from '../../../nodes/shared/ledger/registry';
-import type { Ledger } from '../../../nodes/shared/ledger/Ledger';
+import type { Ledger, TriggerSettings } from '../../../nodes/shared/ledger/Ledger';
 import { createExecuteContext, type ExecuteHarness } from '../../helpers/executeContext';
 import type { FixtureServer } from './fixtureServer';
 
@@ -73,8 +73,19 @@ export async function runPos(o: RunOptions): Promise<{ items: IDataObject[]; har
 }
 
 /** The same in-process ledger the node and the trigger use for this workflow. */
-export function sharedLedger(workflowId: string, staticData: IDataObject = {}, windowHours = 72): Ledger {
-	return ledgerFor({ workflowId, isTest: false, windowMs: windowHours * HOUR }, staticData);
+/**
+ * The workflow's live ledger as the POS Webhook Trigger leaves it: opened with the trigger's
+ * window and carrying the settings the trigger records with every delivery.
+ */
+export function sharedLedger(
+	workflowId: string,
+	staticData: IDataObject = {},
+	windowHours = 72,
+	trigger: Partial<TriggerSettings> = {},
+): Ledger {
+	const ledger = ledgerFor({ workflowId, isTest: false, windowMs: windowHours * HOUR }, staticData);
+	ledger.recordTriggerSettings({ windowHours, events: '*', removeFields: [], maxEntries: ledger.maxEntries, dedupe: true, ...trigger });
+	return ledger;
 }
 
 export async function expectRejection(promise: Promise<unknown>): Promise<Error & IDataObject> {
