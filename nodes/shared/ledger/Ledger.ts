@@ -408,6 +408,10 @@ function readDigests(value: unknown, start: number, problems: string[]): string 
 		problems.push(`bucket ${start} is not text and was dropped`);
 		return '';
 	}
+	if (digests === '') {
+		problems.push(`bucket ${start} is empty (the ledger never saves an empty bucket)`);
+		return '';
+	}
 	if (!DIGEST_TEXT.test(digests)) {
 		// Keep the longest clean prefix: digests are appended, so damage is usually at the end.
 		const bad = digests.search(/[^A-Za-z0-9+/]/);
