@@ -144,11 +144,13 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export function parseBody(rawBody: Buffer): object {
 	const bytes = rawBody.subarray(0, 3).equals(UTF8_BOM) ? rawBody.subarray(3) : rawBody;
 	let parsed: unknown;
+	let valid = true;
 	try {
 		parsed = JSON.parse(bytes.toString('utf8'));
 	} catch {
-		throw new WebhookRejection('unparseable_body', 'Body is not valid JSON');
+		valid = false;
 	}
+	if (!valid) throw new WebhookRejection('unparseable_body', 'Body is not valid JSON');
 	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
 		throw new WebhookRejection('unparseable_body', 'Body is not a JSON object');
 	}

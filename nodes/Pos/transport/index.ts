@@ -13,4 +13,4 @@ export const EVENTS_APIS: Readonly<Record<EventsApiStyle, EventsApiAdapter>> = {
 	square: squareEvents,
 	generic: genericEvents,
 };
-export { getOrder, InvalidOrderIdError, ORDER_APIS, orderIdSegment } from './orders';
+export { getOrder, InvalidOrderIdError, ORDER_APIS, orderIdProblem, orderIdSegment } from './orders';

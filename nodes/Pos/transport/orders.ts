@@ -21,15 +21,22 @@ const asIs = (body: unknown) => body;
  * path on the same host, with the token). The node is an AI-agent tool: ids may come from a model.
  */
 export function orderIdSegment(id: string): string {
-	if (id === '.' || id === '..' || /[/\\?#]/.test(id) || /[\u0000-\u001f\u007f]/.test(id)) {
-		throw new InvalidOrderIdError(id);
-	}
+	const problem = orderIdProblem(id);
+	if (problem !== undefined) throw new InvalidOrderIdError(problem);
 	return encodeURIComponent(id);
 }
 
+/** Why an id cannot be one path segment, or undefined when it can. */
+export function orderIdProblem(id: string): string | undefined {
+	if (id === '.' || id === '..' || /[/\\?#]/.test(id) || /[\u0000-\u001f\u007f]/.test(id)) {
+		return `"${id.slice(0, 60)}" is not an order ID: an ID cannot be "." or ".." or contain slashes, "?", "#" or control characters`;
+	}
+	return undefined;
+}
+
 export class InvalidOrderIdError extends Error {
-	constructor(id: string) {
-		super(`"${id.slice(0, 60)}" is not an order ID: an ID cannot be "." or ".." or contain slashes, "?", "#" or control characters`);
+	constructor(message: string) {
+		super(message);
 		this.name = 'InvalidOrderIdError';
 	}
 }

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { callOptions, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { forEachItem } from '../../helpers/errors';
-import { getOrder, InvalidOrderIdError, orderIdSegment } from '../../transport';
+import { getOrder, orderIdProblem } from '../../transport';
 import { orderApiOptions } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -29,11 +29,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (orderId === '') {
 			throw new NodeOperationError(this.getNode(), 'Order ID is empty: enter the ID of the order to fetch', { itemIndex });
 		}
-		try {
-			orderIdSegment(orderId); // before any request: an ID is one path segment, never a path
-		} catch (error) {
-			if (!(error instanceof InvalidOrderIdError)) throw error;
-			throw new NodeOperationError(this.getNode(), error.message, {
+		// Before any request: an ID is one path segment, never a path (it may come from an AI agent).
+		const problem = orderIdProblem(orderId);
+		if (problem !== undefined) {
+			throw new NodeOperationError(this.getNode(), problem, {
 				description: 'Pass the order ID exactly as the POS Webhook Trigger or the POS outputs it.',
 				itemIndex,
 			});
