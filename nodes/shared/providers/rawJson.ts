@@ -13,8 +13,9 @@ export function scanJsonScalar(json: string, path: string): string | undefined {
 	if (segments.length === 0) return undefined;
 	let i = skipWs(json, json.charCodeAt(0) === 0xfeff ? 1 : 0);
 	for (const segment of segments) {
-		if (json[i] !== '{') return undefined;
-		const start = findMember(json, i, segment);
+		let start: number | undefined;
+		if (json[i] === '{') start = findMember(json, i, segment);
+		else if (json[i] === '[' && /^(0|[1-9]\d{0,8})$/.test(segment)) start = findElement(json, i, Number(segment));
 		if (start === undefined) return undefined;
 		i = start;
 	}
@@ -71,6 +72,20 @@ function skipValue(s: string, i: number): number {
 	let j = i;
 	while (j < s.length && !/[\s,}\]]/.test(s[j])) j++;
 	return j > i ? j : -1;
+}
+
+/** s[i] is "[": where element n starts, or undefined. */
+function findElement(s: string, i: number, n: number): number | undefined {
+	i = skipWs(s, i + 1);
+	if (s[i] === ']') return undefined;
+	for (let index = 0; ; index++) {
+		if (index === n) return i;
+		i = skipValue(s, i);
+		if (i < 0) return undefined;
+		i = skipWs(s, i);
+		if (s[i] !== ',') return undefined;
+		i = skipWs(s, i + 1);
+	}
 }
 
 /** s[i] is "{": where the value of the LAST member named key starts, or undefined. */

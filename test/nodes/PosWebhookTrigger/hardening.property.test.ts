@@ -201,8 +201,11 @@ describe('saved-ledger corruption', () => {
 });
 
 describe('raw JSON reader (signed fields read before parsing)', () => {
-	const key = fc.constantFrom('timestamp', 'id', 'a', 'meta', 'b.c', '', 'é', '"q"', 'back\\slash');
-	const json = fc.dictionary(key, fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }))));
+	const key = fc.constantFrom('timestamp', 'id', 'a', 'meta', 'b.c', '', 'é', '"q"', 'back\\slash', '0', '1', '01');
+	const json = fc.dictionary(
+		key,
+		fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(key, fc.jsonValue({ maxDepth: 2 })), fc.array(fc.dictionary(key, fc.jsonValue({ maxDepth: 1 })), { maxLength: 3 })),
+	);
 
 	it('reads the same scalar as JSON.parse at any path, in compact or indented JSON', () => {
 		fc.assert(
