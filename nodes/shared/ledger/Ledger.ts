@@ -136,6 +136,7 @@ export class Ledger {
 		if (data === undefined || data === null) return ledger;
 		const problems: string[] = [];
 		const saved = asObject(data, 'the saved ledger', problems);
+		if (saved !== undefined && Object.keys(saved).length === 0) return ledger; // nothing was ever saved in it
 		if (saved === undefined || saved.v !== 1) {
 			const version = saved === undefined ? undefined : saved.v;
 			ledger.unreadable = data;
