@@ -86,29 +86,19 @@ export function processDelivery(
 		}
 		const id = identity.id ?? '';
 		const type = identity.type ?? null;
-		// --- Replay key: when the id or the type travels outside the signed bytes ---
-		const replayId = identity.unsigned?.id || identity.unsigned?.type ? replayKeyOf(verified.match, keys) : undefined;
-
-		// --- Filter ---
-		if (!eventFilter(settings.events)(type)) {
-			// The type is unsigned: remember the signed content, so the same bytes re-sent with a
-			// wanted type are a duplicate, not a new event.
-			if (settings.dedupe && ledger && replayId !== undefined && identity.unsigned?.type) ledger.claim(replayId, nowMs);
-			ledger?.count('ignored');
-			return { kind: 'ignored', id, type };
-		}
-
-		// --- Ledger ---
-		if (settings.dedupe && ledger) {
-			// Check and record with no await in between: concurrent duplicates cannot both pass.
-			// A known replay key claims nothing, so a flood of replays cannot evict real ids.
-			if ((replayId !== undefined && ledger.has(replayId, nowMs)) || !ledger.claim(id, nowMs)) {
-				ledger.count('duplicate');
-				return { kind: 'duplicate', id };
-			}
-			if (replayId !== undefined) ledger.claim(replayId, nowMs);
-		}
-		ledger?.count('accepted');
+		// --- Filter and ledger (replay keys included) ---
+		const claim: DeliveryClaim = {
+			id,
+			wanted: eventFilter(settings.events)(type),
+			// When the id or the type travels outside the signed bytes, the request is also
+			// remembered by its signature (see docs/architecture.md, "Replay keys").
+			replayId: identity.unsigned?.id || identity.unsigned?.type ? replayKeyOf(verified.match, keys) : undefined,
+			typeUnsigned: identity.unsigned?.type === true,
+		};
+		const decision = settings.dedupe && ledger ? claimDelivery(ledger, claim, nowMs) : claim.wanted ? 'accepted' : 'ignored';
+		ledger?.count(decision);
+		if (decision === 'ignored') return { kind: 'ignored', id, type };
+		if (decision === 'duplicate') return { kind: 'duplicate', id };
 
 		if (settings.removeFields.length > 0) removeFields(data, settings.removeFields);
 		identity.id = id;
@@ -122,6 +112,35 @@ export function processDelivery(
 		}
 		return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
 	}
+}
+
+/** What the ledger needs to decide on a verified, identified delivery. */
+export interface DeliveryClaim {
+	id: string;
+	/** Whether Event Types selects it. */
+	wanted: boolean;
+	/** "signature:..." when the id or the type is unsigned (replayKeyOf), else undefined. */
+	replayId?: string;
+	typeUnsigned: boolean;
+}
+
+/**
+ * The ledger's decision, check and record with no await in between (concurrent duplicates
+ * cannot both pass). Whoever moves the claim elsewhere must keep the three rules below.
+ * - Ignored with an unsigned type: the replay key is recorded, so the same signed bytes re-sent
+ *   with a wanted type are a duplicate, not a new event.
+ * - A known replay key is a duplicate and claims nothing: a flood of replays (any spelling, any
+ *   new id) cannot evict real ids from the bounded ledger.
+ * - Otherwise the id is claimed, then the replay key.
+ */
+export function claimDelivery(ledger: Ledger, claim: DeliveryClaim, nowMs: number): 'accepted' | 'duplicate' | 'ignored' {
+	if (!claim.wanted) {
+		if (claim.replayId !== undefined && claim.typeUnsigned) ledger.claim(claim.replayId, nowMs);
+		return 'ignored';
+	}
+	if ((claim.replayId !== undefined && ledger.has(claim.replayId, nowMs)) || !ledger.claim(claim.id, nowMs)) return 'duplicate';
+	if (claim.replayId !== undefined) ledger.claim(claim.replayId, nowMs);
+	return 'accepted';
 }
 
 /**
