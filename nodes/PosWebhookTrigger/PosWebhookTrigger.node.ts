@@ -16,6 +16,7 @@ import type { InboundRequest, PosCredentialData } from '../shared/providers/type
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
+import { recordSettingsOnActivation } from './triggerSettings';
 
 /** Decoded credentials, shared by every request in this process (see SigningConfigCache). */
 const signingConfigs = new SigningConfigCache();
@@ -68,6 +69,8 @@ export class PosWebhookTrigger implements INodeType {
 					});
 				}
 				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
+				// Hardening hook (issues 12/14, owned by triggerSettings.ts): the POS node follows these from now on.
+				recordSettingsOnActivation(this);
 				const url = this.getNodeWebhookUrl('default') ?? '';
 				if (url.startsWith('http://') && !isLoopback(url)) {
 					this.logger.warn(

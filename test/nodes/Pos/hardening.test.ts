@@ -252,8 +252,9 @@ describe('12/14. the trigger and Reconcile agree, set in one place (the example 
 		const workflowId = newWorkflowId();
 		const staticData: IDataObject = {};
 		expect((await deliverToTrigger(delivered, triggerParameters, workflowId, staticData)).outcome).toBe('accepted');
-		// Reconcile's own Event Types is left at '*': the trigger's (order.paid) still applies.
-		const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: { ...reconcileParameters, events: '*' } as INodeParameters, workflowId, staticData });
+		// The example sets Event Types and Fields to Remove in the trigger only: Reconcile follows them.
+		expect(reconcileParameters.events).toBeUndefined();
+		const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: reconcileParameters as INodeParameters, workflowId, staticData });
 		expect(items.map((i) => i.id)).toEqual(['msg_missed']);
 
 		// What the trigger emits for the same event, in another workflow with the same trigger.
@@ -274,6 +275,36 @@ describe('12/14. the trigger and Reconcile agree, set in one place (the example 
 		expect((await deliverToTrigger({ id: 'msg_first', type: 'order.paid', createdMs: now }, triggerParameters, workflowId, staticData)).outcome).toBe('accepted');
 		const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: getMany(), workflowId, staticData });
 		expect(items.map((i) => (i.data as { data: IDataObject }).data.customer)).toEqual([{ name: 'B' }]);
+	});
+
+	test('activating the trigger records its settings: Reconcile follows them before the first delivery', async () => {
+		const workflowId = newWorkflowId();
+		const staticData: IDataObject = {};
+		const logs: string[] = [];
+		const hook = {
+			getCredentials: async () => ({ provider: 'standardWebhooks', signingSecret: SW_SECRET }),
+			getNode: () => ({ name: 'POS Webhook Trigger', credentials: { posApi: { id: 'cred-sw', name: 'POS' } }, parameters: triggerParameters }),
+			getNodeParameter: (name: string, fallback?: unknown) => (name in triggerParameters ? triggerParameters[name] : fallback),
+			getNodeWebhookUrl: () => 'https://n8n.example.com/webhook/abc/pos',
+			getMode: () => 'trigger',
+			getWorkflow: () => ({ id: workflowId, name: 'Example', active: true }),
+			getWorkflowStaticData: () => staticData,
+			logger: { warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m), info: () => undefined, debug: () => undefined },
+		};
+		expect(await trigger.webhookMethods.default.create.call(hook as never)).toBe(true);
+		expect(logs).toEqual([]);
+		// n8n saves static data after activation: a restart finds the settings there.
+		resetLedgersForTest();
+		const saved = JSON.parse(JSON.stringify(staticData)) as IDataObject;
+		const now = Date.now();
+		server.generic.push(
+			{ id: 'msg_paid', type: 'order.paid', createdMs: now - 2 * HOUR, extra: { customer: { email: 'c@example.com', name: 'C' } } },
+			{ id: 'msg_menu', type: 'menu.updated', createdMs: now - 2 * HOUR },
+		);
+		const { items, harness } = await runPos({ server, provider: 'standardWebhooks', parameters: reconcileParameters as INodeParameters, workflowId, staticData: saved });
+		expect(items.map((i) => i.id)).toEqual(['msg_paid']);
+		expect((items[0].data as { data: IDataObject }).data.customer).toEqual({ name: 'C' });
+		expect(harness.logs.filter((l) => /has not recorded its settings/.test(l.message))).toEqual([]);
 	});
 
 	test('before the trigger has recorded anything, Reconcile says so in the log', async () => {
