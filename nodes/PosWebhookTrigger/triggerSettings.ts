@@ -36,7 +36,8 @@ export function readTriggerParameters(get: ParameterReader): { settings: Deliver
  * On activation (n8n calls the webhook's create() on every activation, startup included, and
  * saves static data right after: active-workflow-manager.js, addWebhooks), record the settings
  * the POS node follows, so Reconcile strips and filters like the trigger before its first
- * delivery. Never blocks activation: a failure is logged.
+ * delivery. Also where a damaged saved ledger is first read, so the damage is logged there. Never
+ * blocks activation: a failure is logged.
  */
 export function recordSettingsOnActivation(ctx: IHookFunctions): void {
 	try {
@@ -47,6 +48,9 @@ export function recordSettingsOnActivation(ctx: IHookFunctions): void {
 			{ workflowId: String(ctx.getWorkflow().id ?? 'unsaved'), isTest, windowMs: settings.dedupeWindowHours * 3_600_000, maxEntries },
 			staticData,
 		);
+		// A saved ledger read only in part (or not at all) is said once, at activation, where it was read.
+		const damage = ledger.takeDamageNotice();
+		if (damage) (ledger.damage?.unusable ? ctx.logger.error : ctx.logger.warn).call(ctx.logger, `POS Webhook Trigger: ${damage}`);
 		if (ledger.damage?.unusable) return;
 		recordTriggerSettings(ledger, settings);
 		persistLedger(ledger, staticData, isTest);

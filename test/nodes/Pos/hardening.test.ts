@@ -53,6 +53,20 @@ async function deliverToTrigger(event: FixtureEvent, parameters: IDataObject, wo
 	return { outcome: (result.webhookResponse as { status?: string } | undefined)?.status ?? run.response.status, item: undefined };
 }
 
+/** What n8n gives the trigger's webhook create() on activation (IHookFunctions, the parts it uses). */
+function activationContext(workflowId: string, staticData: IDataObject, parameters: IDataObject, logs: string[]) {
+	return {
+		getCredentials: async () => ({ provider: 'standardWebhooks', signingSecret: SW_SECRET }),
+		getNode: () => ({ name: 'POS Webhook Trigger', credentials: { posApi: { id: 'cred-sw', name: 'POS' } }, parameters }),
+		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
+		getNodeWebhookUrl: () => 'https://n8n.example.com/webhook/abc/pos',
+		getMode: () => 'trigger',
+		getWorkflow: () => ({ id: workflowId, name: 'W', active: true }),
+		getWorkflowStaticData: () => staticData,
+		logger: { warn: (m: string) => logs.push(`warn ${m}`), error: (m: string) => logs.push(`error ${m}`), info: () => undefined, debug: () => undefined },
+	} as never;
+}
+
 const reconcile = (extra: IDataObject = {}): INodeParameters => ({ resource: 'event', operation: 'reconcile', ...extra }) as INodeParameters;
 const getMany = (extra: IDataObject = {}): INodeParameters => ({ resource: 'event', operation: 'getMany', returnAll: true, ...extra }) as INodeParameters;
 
@@ -193,6 +207,22 @@ describe('8. a damaged saved ledger in the POS node', () => {
 		expect(run.harness.logs.filter((l) => l.level === 'warn' && /could not be read/.test(l.message))).toHaveLength(1);
 	});
 
+	test('activation logs the damage of the saved ledger it reads, once', async () => {
+		const workflowId = newWorkflowId();
+		const ledger = sharedLedger(workflowId);
+		ledger.claim('msg_a', Date.now());
+		const saved = JSON.parse(JSON.stringify(ledger.toJSON())) as { buckets: Record<string, string> };
+		for (const k of Object.keys(saved.buckets)) saved.buckets[k] = JSON.stringify(saved.buckets[k]);
+		resetLedgersForTest();
+		const logs: string[] = [];
+		const staticData: IDataObject = { [STATIC_DATA_KEY]: saved as unknown as IDataObject };
+		const hook = activationContext(workflowId, staticData, {}, logs);
+		await trigger.webhookMethods.default.create.call(hook);
+		await trigger.webhookMethods.default.create.call(hook);
+		expect(logs).toEqual([expect.stringMatching(/^warn POS Webhook Trigger: Part of the saved ledger .* saved as JSON text/)]);
+		expect(sharedLedger(workflowId).has('msg_a', Date.now())).toBe(true);
+	});
+
 	test('unreadable: Reconcile and Forget stop with a NodeOperationError, nothing is written over', async () => {
 		const workflowId = newWorkflowId();
 		const staticData: IDataObject = { [STATIC_DATA_KEY]: { v: 3, buckets: {}, counts: {}, future: true } };
@@ -281,17 +311,7 @@ describe('12/14. the trigger and Reconcile agree, set in one place (the example 
 		const workflowId = newWorkflowId();
 		const staticData: IDataObject = {};
 		const logs: string[] = [];
-		const hook = {
-			getCredentials: async () => ({ provider: 'standardWebhooks', signingSecret: SW_SECRET }),
-			getNode: () => ({ name: 'POS Webhook Trigger', credentials: { posApi: { id: 'cred-sw', name: 'POS' } }, parameters: triggerParameters }),
-			getNodeParameter: (name: string, fallback?: unknown) => (name in triggerParameters ? triggerParameters[name] : fallback),
-			getNodeWebhookUrl: () => 'https://n8n.example.com/webhook/abc/pos',
-			getMode: () => 'trigger',
-			getWorkflow: () => ({ id: workflowId, name: 'Example', active: true }),
-			getWorkflowStaticData: () => staticData,
-			logger: { warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m), info: () => undefined, debug: () => undefined },
-		};
-		expect(await trigger.webhookMethods.default.create.call(hook as never)).toBe(true);
+		expect(await trigger.webhookMethods.default.create.call(activationContext(workflowId, staticData, triggerParameters, logs))).toBe(true);
 		expect(logs).toEqual([]);
 		// n8n saves static data after activation: a restart finds the settings there.
 		resetLedgersForTest();
