@@ -5,7 +5,7 @@ import type { Ledger } from '../shared/ledger/Ledger';
 import { isoTime, pathValue, text } from '../shared/providers/fields';
 import type { InboundRequest } from '../shared/providers/types';
 import type { SigningConfig } from '../shared/signingConfig';
-import { assertTimestampFresh, replayKeyOf, WebhookRejection, type RejectReason } from '../shared/verification';
+import { assertTimestampFresh, replayKeysOf, WebhookRejection, type RejectReason } from '../shared/verification';
 
 export interface DeliverySettings {
 	events: string;
@@ -92,7 +92,7 @@ export function processDelivery(
 			wanted: eventFilter(settings.events)(type),
 			// When the id or the type travels outside the signed bytes, the request is also
 			// remembered by its signature (see docs/architecture.md, "Replay keys").
-			replayId: identity.unsigned?.id || identity.unsigned?.type ? replayKeyOf(verified.match, keys) : undefined,
+			replayIds: identity.unsigned?.id || identity.unsigned?.type ? replayKeysOf(verified.match, keys) : [],
 			typeUnsigned: identity.unsigned?.type === true,
 		};
 		const decision = settings.dedupe && ledger ? claimDelivery(ledger, claim, nowMs) : claim.wanted ? 'accepted' : 'ignored';
@@ -119,8 +119,8 @@ export interface DeliveryClaim {
 	id: string;
 	/** Whether Event Types selects it. */
 	wanted: boolean;
-	/** "signature:..." when the id or the type is unsigned (replayKeyOf), else undefined. */
-	replayId?: string;
+	/** "signature:..." keys (replayKeysOf) when the id or the type is unsigned, else empty. */
+	replayIds: readonly string[];
 	typeUnsigned: boolean;
 }
 
@@ -135,11 +135,11 @@ export interface DeliveryClaim {
  */
 export function claimDelivery(ledger: Ledger, claim: DeliveryClaim, nowMs: number): 'accepted' | 'duplicate' | 'ignored' {
 	if (!claim.wanted) {
-		if (claim.replayId !== undefined && claim.typeUnsigned) ledger.claim(claim.replayId, nowMs);
+		if (claim.typeUnsigned) for (const replayId of claim.replayIds) ledger.claim(replayId, nowMs);
 		return 'ignored';
 	}
-	if ((claim.replayId !== undefined && ledger.has(claim.replayId, nowMs)) || !ledger.claim(claim.id, nowMs)) return 'duplicate';
-	if (claim.replayId !== undefined) ledger.claim(claim.replayId, nowMs);
+	if (claim.replayIds.some((replayId) => ledger.has(replayId, nowMs)) || !ledger.claim(claim.id, nowMs)) return 'duplicate';
+	for (const replayId of claim.replayIds) ledger.claim(replayId, nowMs);
 	return 'accepted';
 }
 

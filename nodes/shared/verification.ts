@@ -74,20 +74,25 @@ export function decodeSignature(text: string, encoding: SignatureEncoding, stric
 	return bytes;
 }
 
-/** Which signature verified, under which key: the canonical identity of the signed content. */
-export interface SignatureMatch {
-	/** The decoded signature bytes that matched (never the header text). */
+/** One signature that verified: its decoded bytes (never the header text) and the key that made them. */
+export interface VerifiedSignature {
 	signature: Buffer;
 	/** Index of the key that verified (0: current secret, 1: previous). */
 	keyIndex: number;
 }
 
+/** Every signature of the request that verified (each once, in key order): the identity of the signed content. */
+export interface SignatureMatch {
+	verified: VerifiedSignature[];
+}
+
 /**
- * The key (and signature) that signs the payload, if any. Every comparison is constant-time;
- * lengths differ only when a candidate is malformed, and digest length is public. Several keys
- * cover secret rotation; several candidates cover senders that sign with more than one secret
- * at once (Stripe, Standard Webhooks). The match returned is the first key's first matching
- * candidate, so junk candidates beside the real one never change it.
+ * The signatures that sign the payload, if any. Every comparison is constant-time; lengths
+ * differ only when a candidate is malformed, and digest length is public. Several keys cover
+ * secret rotation; several candidates cover senders that sign with more than one secret at once
+ * (Stripe, Standard Webhooks, a Custom POS during a rotation). Junk candidates never appear in
+ * the match; every genuine one does, so dropping one of two genuine signatures from a captured
+ * request still leaves a signature the ledger remembers.
  */
 export function findSignatureMatch(
 	algorithm: HmacAlgorithm,
@@ -96,17 +101,17 @@ export function findSignatureMatch(
 	candidates: readonly Buffer[],
 ): SignatureMatch | undefined {
 	if (candidates.length === 0) return undefined;
-	let match: SignatureMatch | undefined;
+	const verified: VerifiedSignature[] = [];
 	keys.forEach((key, keyIndex) => {
 		const expected = hmac(algorithm, key, payload);
+		let matched = false;
 		for (const candidate of candidates) {
 			// No early exit: the work done does not depend on which candidate matched.
-			if (candidate.length === expected.length && timingSafeEqual(candidate, expected) && match === undefined) {
-				match = { signature: expected, keyIndex };
-			}
+			if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
 		}
+		if (matched) verified.push({ signature: expected, keyIndex });
 	});
-	return match;
+	return verified.length > 0 ? { verified } : undefined;
 }
 
 /** True when any key signs the payload to any of the candidate signatures (see findSignatureMatch). */
@@ -120,13 +125,15 @@ export function anySignatureMatches(
 }
 
 /**
- * The replay key of a verified request: its signature bytes and the key that made them. Equal
- * for every spelling of one signature and for any junk candidates beside it. Hashed (as every
- * ledger id is) before it is stored; the key itself is represented by a digest, never stored.
+ * The replay keys of a verified request, one per verified signature: its bytes and the key that
+ * made them. Equal for every spelling of a signature and for any junk candidates beside it.
+ * Hashed (as every ledger id is) before they are stored; a key is represented by a digest.
  */
-export function replayKeyOf(match: SignatureMatch, keys: readonly Buffer[]): string {
-	const keyDigest = createHash('sha256').update(keys[match.keyIndex] ?? Buffer.alloc(0)).digest('base64').slice(0, 12);
-	return `signature:${keyDigest}:${match.signature.toString('base64')}`;
+export function replayKeysOf(match: SignatureMatch, keys: readonly Buffer[]): string[] {
+	return match.verified.map(({ signature, keyIndex }) => {
+		const keyDigest = createHash('sha256').update(keys[keyIndex] ?? Buffer.alloc(0)).digest('base64').slice(0, 12);
+		return `signature:${keyDigest}:${signature.toString('base64')}`;
+	});
 }
 
 /**

@@ -130,6 +130,17 @@ describe('1. replay keys are canonical (decoded bytes and the key that verified)
 			for (const [i, v] of variants.entries()) expect((await send(v, `e-replay-${i}`, staticData)).outcome).toBe('duplicate');
 		});
 
+		it('signed with the current and the previous secret (a rotation): a copy keeping only one of them is a duplicate', async () => {
+			const rotating: PosCredentialData = { ...customHex, signingSecret: 'k-new', previousSigningSecret: 'k' };
+			const staticData = {};
+			const both = `sha256=${hex('k-new', payload)} sha256=${sig}`;
+			const sendAs = (header: string, id: string) => deliver(rotating, { headers: { 'x-signature': header, 'x-event-id': id }, body: payload }, { staticData });
+			expect((await sendAs(both, 'r-1')).outcome).toBe('accepted');
+			expect((await sendAs(`sha256=${sig}`, 'r-2')).outcome).toBe('duplicate');
+			expect((await sendAs(`sha256=${hex('k-new', payload).toUpperCase()}`, 'r-3')).outcome).toBe('duplicate');
+			expect((await sendAs(`sha256=${'ee'.repeat(32)} sha256=${sig}`, 'r-4')).outcome).toBe('duplicate');
+		});
+
 		it('base64 spellings (url-safe, unpadded) of one signature are one replay key', async () => {
 			const cred: PosCredentialData = { provider: 'custom', signingSecret: 'k', customEventIdLocation: 'header:x-event-id', customEncoding: 'base64' };
 			const staticData = {};
