@@ -70,7 +70,8 @@ function base64Respellings(canonical: string): string[] {
 
 describe('1. replay keys are canonical (decoded bytes and the key that verified)', () => {
 	const shopify: PosCredentialData = { provider: 'shopify', signingSecret: 'shpss_secret' };
-	const body = JSON.stringify({ id: 820982911946154500, total_price: '18.50', updated_at: new Date().toISOString() });
+	// A fixed body whose signature holds both "+" and "/", so every re-spelling differs from it.
+	const body = JSON.stringify({ id: 820982911946154500, total_price: '18.50', updated_at: '2026-11-27T12:00:00.000Z' });
 	const signature = b64('shpss_secret', body);
 	const shopifyRequest = (sig: string, webhookId: string, topic = 'orders/paid'): FakeRequest => ({
 		headers: { 'x-shopify-hmac-sha256': sig, 'x-shopify-webhook-id': webhookId, 'x-shopify-topic': topic },
@@ -78,6 +79,7 @@ describe('1. replay keys are canonical (decoded bytes and the key that verified)
 	});
 
 	it('Shopify: no spelling of a captured signature starts a second execution; spellings Shopify never sends are 401', async () => {
+		expect(signature).toBe('nT8MOOVHJUvlR02rd+T7x76neqmlOf/kaDS6PoTTeSE=');
 		const staticData = {};
 		expect((await deliver(shopify, shopifyRequest(signature, 'w-real'), { staticData })).outcome).toBe('accepted');
 		const spellings = base64Respellings(signature);
