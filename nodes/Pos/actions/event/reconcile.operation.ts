@@ -20,7 +20,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"Event types, Fields to Remove and how long event IDs are remembered come from this workflow's POS Webhook Trigger (it records them with every delivery), so they are set in one place.",
+			"Event Types, Fields to Remove and how long IDs are remembered come from this workflow's POS Webhook Trigger: set them there.",
 		name: 'triggerSettingsNotice',
 		type: 'notice',
 		default: '',
