@@ -24,7 +24,14 @@ if [ "${SKIP_E2E:-0}" != "1" ]; then
   echo "== provisioning a real n8n for the end-to-end tests (cached after the first run)"
   bash scripts/provision-n8n.sh
   echo "== end-to-end tests against a real n8n"
-  npx jest --selectProjects e2e --runInBand --passWithNoTests --json --outputFile="$results/e2e.json"
+  npx jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json"
+  # A renamed or deleted e2e file would otherwise just run fewer tests: name the ones that must run.
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const ran = new Set(r.testResults.filter((t) => t.status === "passed").map((t) => require("path").basename(t.name)));
+    const missing = process.argv.slice(2).filter((f) => !ran.has(f));
+    if (missing.length) { console.error("end-to-end files that did not run and pass: " + missing.join(", ")); process.exit(1); }
+  ' "$results/e2e.json" provision.e2e.test.ts trigger.e2e.test.ts reconcile.e2e.test.ts
 fi
 
 # One plain closing line for any reader: "N passed, N failed".
