@@ -16,6 +16,7 @@ import type { InboundRequest, PosCredentialData } from '../shared/providers/type
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
+import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
 
 /** Decoded credentials, shared by every request in this process (see SigningConfigCache). */
@@ -167,7 +168,8 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		case 'ignored':
 			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
 		case 'rejected':
-			return reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
+			reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
+			return reportRefusal(this, result, { provider: config.provider, notificationUrl });
 		case 'failed':
 			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
 			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
