@@ -51,6 +51,8 @@ export function buildSigningConfig(data: PosCredentialData, nowMs: number): Sign
 export class SigningConfigCache {
 	private readonly entries = new Map<string, SigningConfig>();
 	private readonly reloading = new Map<string, Promise<SigningConfig>>();
+	/** When a failed signature last caused a reload, per credential: the throttle counts from there. */
+	private readonly lastFailureReload = new Map<string, number>();
 
 	constructor(
 		readonly maxAgeMs = 60_000,
@@ -68,8 +70,11 @@ export class SigningConfigCache {
 	}
 
 	/**
-	 * Reloads after a failed signature, unless it was reloaded very recently (forged storms);
-	 * concurrent failures share one reload. Returns the fresh config only when it differs.
+	 * Reloads after a failed signature, unless a failed signature already caused a reload very
+	 * recently (forged storms); concurrent failures share one reload. Returns the fresh config
+	 * only when it differs. The throttle counts from the last failure-driven reload, not from
+	 * when the entry was loaded: a secret rotated just after a request loaded the credential
+	 * must still work from its first request.
 	 */
 	async refreshAfterFailure(
 		credentialId: string | undefined,
@@ -79,11 +84,13 @@ export class SigningConfigCache {
 	): Promise<SigningConfig | undefined> {
 		if (credentialId === undefined) return undefined;
 		const latest = this.entries.get(credentialId) ?? current;
-		if (nowMs - latest.loadedAt < this.minReloadIntervalMs) {
+		const lastReload = this.lastFailureReload.get(credentialId);
+		if (lastReload !== undefined && nowMs - lastReload < this.minReloadIntervalMs) {
 			return latest === current || sameSecrets(latest, current) ? undefined : latest;
 		}
 		let reload = this.reloading.get(credentialId);
 		if (!reload) {
+			this.lastFailureReload.set(credentialId, nowMs);
 			reload = this.load(credentialId, load, nowMs).finally(() => this.reloading.delete(credentialId));
 			this.reloading.set(credentialId, reload);
 		}
