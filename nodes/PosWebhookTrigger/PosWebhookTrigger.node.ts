@@ -190,7 +190,10 @@ function validNumber(value: unknown, fallback: number, min: number): number {
 	return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
-/** Writes a non-200 answer ourselves; n8n then sends nothing and starts no execution. */
+/**
+ * Writes the answer ourselves (any status, the 200 included) and tells n8n not to answer. Whether n8n
+ * starts an execution depends only on whether the caller also returns workflowData.
+ */
 function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	try {
 		const res = ctx.getResponseObject();

@@ -1,5 +1,5 @@
 /**
- * The trigger's reply table (shared DESIGN.md), over real HTTP against a real n8n 2.41 with the
+ * The trigger's reply table (README, "What the trigger answers"), over real HTTP against a real n8n 2.41 with the
  * packed package installed as users get it. One n8n boot for the whole file.
  *
  * Each workflow is "POS Webhook Trigger -> HTTP Request (POST the item to a recorder)", so the

@@ -193,7 +193,7 @@ describe('forgeries are refused by the vendor verifier', () => {
 				const accepted = await vendorAccepts(provider, forged);
 				if (provider === 'stripe' && kind === 'futureTimestamp') {
 					// stripe-node checks only the age of t, never the future: its verifier accepts this one.
-					// The trigger must refuse it itself (DESIGN.md: "timestamp outside tolerance (past or future)").
+					// The trigger must refuse it itself (README, "What the trigger answers": "timestamp outside the tolerance (past or future)").
 					expect(accepted).toBe(true);
 					expect(Number(/t=(\d+)/.exec(forged.headers['Stripe-Signature'])![1]) - now()).toBeGreaterThanOrEqual(590);
 				} else {

@@ -1,6 +1,7 @@
 /**
- * The reply table of DESIGN.md, row by row, through the node's webhook() as n8n calls it.
+ * The reply table of the README ("What the trigger answers"), row by row, through the node's webhook() as n8n calls it.
  */
+import type { IWebhookResponseData } from 'n8n-workflow';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
@@ -31,6 +32,13 @@ async function deliver(request: ReturnType<typeof signedRequest>, options: Parti
 	return { ...run, result };
 }
 
+/** The ids of the items of the one execution a delivery started; [] when it started none. */
+function startedIds(result: IWebhookResponseData): string[] {
+	if (result.workflowData === undefined) return [];
+	expect(result.workflowData).toHaveLength(1);
+	return result.workflowData[0].map((item) => item.json.id as string);
+}
+
 beforeEach(() => resetLedgersForTest());
 
 describe('reply table', () => {
@@ -49,7 +57,7 @@ describe('reply table', () => {
 	it('same event id again: 200 duplicate, no execution', async () => {
 		const request = signedRequest('msg_dup');
 		const first = await deliver(request);
-		expect(first.result.workflowData).toBeDefined();
+		expect(startedIds(first.result)).toEqual(['msg_dup']);
 		const again = await deliver(signedRequest('msg_dup'), { staticData: savedCopy(first.staticData) });
 		expect(again.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_dup' } });
 	});
@@ -58,7 +66,7 @@ describe('reply table', () => {
 		const { result } = await deliver(signedRequest('msg_menu', { type: 'menu.updated' }), { parameters: { events: 'order.*, payment.completed' } });
 		expect(result).toEqual({ webhookResponse: { status: 'ignored', id: 'msg_menu', type: 'menu.updated' } });
 		const wanted = await deliver(signedRequest('msg_order', { type: 'Order.Paid' }), { parameters: { events: 'order.*' } });
-		expect(wanted.result.workflowData).toBeDefined();
+		expect(startedIds(wanted.result)).toEqual(['msg_order']);
 	});
 
 	it.each([
@@ -89,7 +97,7 @@ describe('reply table', () => {
 
 	it('tolerance is a parameter', async () => {
 		const late = signedRequest('msg_late', undefined, new Date(Date.now() - 600_000));
-		expect((await deliver(late, { parameters: { toleranceSeconds: 900 } })).result.workflowData).toBeDefined();
+		expect(startedIds((await deliver(late, { parameters: { toleranceSeconds: 900 } })).result)).toEqual(['msg_late']);
 	});
 
 	it('body unparseable (signed, so it is the sender who is broken): 400', async () => {
@@ -147,14 +155,14 @@ describe('exactly once', () => {
 
 	it('a restart (ledger reloaded from saved static data) still drops the duplicate', async () => {
 		const first = await deliver(signedRequest('msg_restart'));
-		expect(first.result.workflowData).toBeDefined();
+		expect(startedIds(first.result)).toEqual(['msg_restart']);
 		const saved = savedCopy(first.staticData);
-		expect(saved[STATIC_DATA_KEY]).toBeDefined();
+		expect(Object.keys(saved)).toEqual([STATIC_DATA_KEY]);
 		resetLedgersForTest(); // the n8n process is gone: only the database remains
 		const retry = await deliver(signedRequest('msg_restart'), { staticData: saved });
 		expect(retry.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_restart' } });
 		const other = await deliver(signedRequest('msg_after_restart'), { staticData: saved });
-		expect(other.result.workflowData).toBeDefined();
+		expect(startedIds(other.result)).toEqual(['msg_after_restart']);
 	});
 
 	it('saving writes the latest ledger even when an older request saves last', async () => {
@@ -172,13 +180,13 @@ describe('exactly once', () => {
 		jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
 		try {
 			const first = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
-			expect(first.result.workflowData).toBeDefined();
+			expect(startedIds(first.result)).toEqual(['msg_expire']);
 			jest.setSystemTime(new Date('2026-01-01T00:59:00Z'));
 			const within = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
 			expect(within.result.webhookResponse).toMatchObject({ status: 'duplicate' });
 			jest.setSystemTime(new Date('2026-01-01T01:02:00Z'));
 			const after = await deliver(signedRequest('msg_expire'), { parameters: { dedupeWindowHours: 1 } });
-			expect(after.result.workflowData).toBeDefined();
+			expect(startedIds(after.result)).toEqual(['msg_expire']);
 		} finally {
 			jest.useRealTimers();
 		}
@@ -187,15 +195,15 @@ describe('exactly once', () => {
 	it('with Drop Duplicate Events off, every valid delivery starts the workflow', async () => {
 		const a = await deliver(signedRequest('msg_nodedupe'), { parameters: { dedupe: false } });
 		const b = await deliver(signedRequest('msg_nodedupe'), { parameters: { dedupe: false } });
-		expect(a.result.workflowData && b.result.workflowData).toBeDefined();
+		expect([...startedIds(a.result), ...startedIds(b.result)]).toEqual(['msg_nodedupe', 'msg_nodedupe']);
 	});
 
 	it('test-URL deliveries use their own ledger and never touch the production one', async () => {
 		const test = await deliver(signedRequest('msg_test'), { mode: 'manual' });
-		expect(test.result.workflowData).toBeDefined();
+		expect(startedIds(test.result)).toEqual(['msg_test']);
 		expect(test.staticData[STATIC_DATA_KEY]).toBeUndefined();
 		const live = await deliver(signedRequest('msg_test'));
-		expect(live.result.workflowData).toBeDefined();
+		expect(startedIds(live.result)).toEqual(['msg_test']);
 	});
 });
 
@@ -212,21 +220,62 @@ describe('output options and credentials', () => {
 		expect(item.headers['webhook-signature']).toBeUndefined();
 	});
 
-	it('keeps the decoded credential in memory, and notices a rotated secret on the first request signed with it', async () => {
+	it('keeps the decoded credential in memory for 60 s, then reloads it', async () => {
+		jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+		try {
+			let loads = 0;
+			const options = {
+				credentialId: 'cred-cache',
+				credential: async () => {
+					loads++;
+					return { provider: 'standardWebhooks', signingSecret: SECRET };
+				},
+			};
+			await deliver(signedRequest('msg_c1'), options);
+			jest.advanceTimersByTime(59_000);
+			const within = await deliver(signedRequest('msg_c2'), options);
+			expect(within.result.workflowData?.[0]).toHaveLength(1);
+			expect(loads).toBe(1); // the second request was verified with the cached credential
+			jest.advanceTimersByTime(1_000);
+			await deliver(signedRequest('msg_c3'), options);
+			expect(loads).toBe(2); // 60 s after loading, the next request reloads it
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+
+	it('a rotated secret works from its first request, even within the 2 s reload throttle, and the reload is counted', async () => {
 		jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
 		try {
 			let current: PosCredentialData = { provider: 'standardWebhooks', signingSecret: SECRET };
-			const options = { credentialId: 'cred-rotate', credential: async () => current };
+			let loads = 0;
+			const options = {
+				credentialId: 'cred-rotate',
+				credential: async () => {
+					loads++;
+					return current;
+				},
+			};
 			const r1 = await deliver(signedRequest('msg_r1'), options);
-			const r2 = await deliver(signedRequest('msg_r2'), options);
-			expect(r1.credentialLoads() + r2.credentialLoads()).toBe(1);
+			expect(r1.result.workflowData?.[0]).toHaveLength(1);
+			expect(loads).toBe(1);
 			const NEW = 'whsec_' + Buffer.from('the new key after rotation......').toString('base64');
 			current = { provider: 'standardWebhooks', signingSecret: NEW, previousSigningSecret: SECRET };
-			jest.advanceTimersByTime(5_000);
-			const r3 = await deliver(signedRequest('msg_r3', undefined, new Date(), NEW), options);
-			expect(r3.result.workflowData).toBeDefined();
-			const r4 = await deliver(signedRequest('msg_r4', undefined, new Date(), SECRET), options);
-			expect(r4.result.workflowData).toBeDefined(); // previous secret still accepted during rotation
+			jest.advanceTimersByTime(500); // well inside the 2 s throttle since the credential was loaded
+			const r2 = await deliver(signedRequest('msg_r2', undefined, new Date(), NEW), options);
+			expect(r2.response).toEqual({ status: 200, body: { status: 'accepted', id: 'msg_r2' } });
+			expect(loads).toBe(2); // the failed signature reloaded the credential once
+			const r3 = await deliver(signedRequest('msg_r3', undefined, new Date(), SECRET), options);
+			expect(r3.response).toEqual({ status: 200, body: { status: 'accepted', id: 'msg_r3' } }); // previous secret during rotation
+			expect(loads).toBe(2);
+			// A forged storm: at most one reload per 2 s, whatever the number of forgeries.
+			const FORGED = 'whsec_' + Buffer.from('an attacker key, not the secret.').toString('base64');
+			const forge = async (id: string) => (await deliver(signedRequest(id, undefined, new Date(), FORGED), options)).response.status;
+			expect(await forge('msg_forged_0')).toBe(401);
+			expect(loads).toBe(2); // 0 s after the rotation's reload: throttled
+			jest.advanceTimersByTime(2_000);
+			for (let i = 1; i <= 5; i++) expect(await forge(`msg_forged_${i}`)).toBe(401);
+			expect(loads).toBe(3);
 		} finally {
 			jest.useRealTimers();
 		}
