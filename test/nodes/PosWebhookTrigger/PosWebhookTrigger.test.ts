@@ -220,6 +220,55 @@ describe('output options and credentials', () => {
 		expect(item.headers['webhook-signature']).toBeUndefined();
 	});
 
+	it('Include Headers passes ordinary headers and drops authorization, cookies, API keys and signatures', async () => {
+		const request = signedRequest('msg_headers');
+		Object.assign(request.headers, {
+			authorization: 'Bearer abc',
+			cookie: 'session=1',
+			'proxy-authorization': 'Basic x',
+			'x-api-key': 'k',
+			'user-agent': 'POS/1.0',
+			'x-request-id': 'req-7',
+		});
+		const { result } = await deliver(request, { parameters: { options: { includeHeaders: true } } });
+		const item = result.workflowData![0][0].json as { headers: Record<string, string> };
+		expect(item.headers).toEqual({
+			'content-type': 'application/json',
+			'user-agent': 'POS/1.0',
+			'webhook-id': 'msg_headers',
+			'webhook-timestamp': request.headers['webhook-timestamp'],
+			'x-request-id': 'req-7',
+		});
+		const without = await deliver(signedRequest('msg_no_headers'));
+		expect(Object.keys(without.result.workflowData![0][0].json)).not.toContain('headers');
+	});
+
+	it('Fields to Remove: "*" stands for every key of an object as well as every list element', async () => {
+		const payload = {
+			type: 'order.paid',
+			data: {
+				customers: { ann: { email: 'ann@example.com', name: 'Ann' }, bob: { email: 'bob@example.com', name: 'Bob' } },
+				card: { last4: '4242', brand: 'visa' },
+				total: 1200,
+			},
+		};
+		const { result } = await deliver(signedRequest('msg_star', payload), {
+			parameters: { options: { removeFields: 'data.customers.*.email, data.card.*' } },
+		});
+		expect((result.workflowData![0][0].json as { data: unknown }).data).toEqual({
+			type: 'order.paid',
+			data: { customers: { ann: { name: 'Ann' }, bob: { name: 'Bob' } }, card: {}, total: 1200 },
+		});
+	});
+
+	it('Max Remembered Event IDs bounds the ledger: the oldest id is forgotten first', async () => {
+		const options = { parameters: { options: { maxLedgerEntries: 1000 } }, workflowId: 'wf-max' };
+		for (let i = 0; i <= 1000; i++) expect(startedIds((await deliver(signedRequest(`msg_max_${i}`), options)).result)).toEqual([`msg_max_${i}`]);
+		// 1001 ids claimed with room for 1000: msg_max_0, the oldest, is gone; msg_max_1 is still remembered.
+		expect((await deliver(signedRequest('msg_max_1'), options)).result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_max_1' } });
+		expect(startedIds((await deliver(signedRequest('msg_max_0'), options)).result)).toEqual(['msg_max_0']);
+	});
+
 	it('keeps the decoded credential in memory for 60 s, then reloads it', async () => {
 		jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
 		try {
