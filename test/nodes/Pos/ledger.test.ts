@@ -1,6 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 
-import { STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
+import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+
+import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
+import { fakeWebhookContext } from '../../helpers/webhookContext';
 import { makeEvents } from './fixtures';
 import { FixtureServer } from './fixtureServer';
 import { HOUR, fastRetries, newWorkflowId, runPos, sharedLedger } from './setup';
@@ -56,7 +60,7 @@ describe('Ledger > Get Stats', () => {
 });
 
 describe('Ledger > Forget', () => {
-	test('removes an id so the event is processed again, reports whether it was there, persists', async () => {
+	test('removes an id so the event is processed again, reports whether it was there', async () => {
 		const now = Date.now();
 		const workflowId = newWorkflowId();
 		const staticData: IDataObject = {};
@@ -81,8 +85,27 @@ describe('Ledger > Forget', () => {
 		]);
 		expect(ledger.has(events[1].id, Date.now())).toBe(false);
 		expect(ledger.claim(events[1].id, Date.now())).toBe(true); // a redelivery now passes
-		const saved = JSON.parse(JSON.stringify(staticData)) as IDataObject;
-		expect(saved[STATIC_DATA_KEY]).toBeDefined();
+	});
+
+	test('persists: the Forget is in the static data n8n saves, even when this execution loaded none', async () => {
+		const now = Date.now();
+		const workflowId = newWorkflowId();
+		const ledger = sharedLedger(workflowId, {});
+		for (const id of ['evt_keep_1', 'evt_forget', 'evt_keep_2']) ledger.claim(id, now);
+		// n8n hands every execution its own static data; this one starts with no ledger key at all.
+		const staticData: IDataObject = {};
+		const forget = (eventId: string) =>
+			runPos({ server, provider: 'stripe', parameters: { resource: 'ledger', operation: 'forget', eventId }, workflowId, staticData });
+
+		expect((await forget('evt_never_seen')).items).toEqual([{ eventId: 'evt_never_seen', forgotten: false }]);
+		expect(staticData).toEqual({}); // nothing changed, nothing to save
+
+		expect((await forget('evt_forget')).items).toEqual([{ eventId: 'evt_forget', forgotten: true }]);
+		expect(Object.keys(staticData)).toEqual([STATIC_DATA_KEY]);
+		resetLedgersForTest(); // a restart: only what n8n saved remains
+		const restored = sharedLedger(workflowId, JSON.parse(JSON.stringify(staticData)) as IDataObject);
+		expect(['evt_keep_1', 'evt_forget', 'evt_keep_2'].map((id) => restored.has(id, Date.now()))).toEqual([true, false, true]);
+		expect(restored.stats(Date.now()).entries).toBe(2);
 	});
 
 	test('an empty Event ID is a configuration error', async () => {
@@ -91,3 +114,34 @@ describe('Ledger > Forget', () => {
 		).rejects.toThrow('Event ID is empty');
 	});
 });
+
+describe('Get Stats and Forget from the editor (manual runs) act on the live ledger', () => {
+	const SECRET = 'whsec_' + Buffer.from('a 32 byte key for the tests.....').toString('base64');
+	const trigger = new PosWebhookTrigger();
+	async function deliverToTrigger(workflowId: string, id: string) {
+		const body = JSON.stringify({ type: 'order.paid', data: { order_id: id } });
+		const when = new Date();
+		const headers = {
+			'webhook-id': id,
+			'webhook-timestamp': String(Math.floor(when.getTime() / 1000)),
+			'webhook-signature': new StandardWebhook(SECRET).sign(id, when, body),
+		};
+		const run = fakeWebhookContext({ headers, body }, { credential: { provider: 'standardWebhooks', signingSecret: SECRET }, credentialId: 'cred-ledger', workflowId });
+		return await trigger.webhook.call(run.ctx);
+	}
+
+	test('the production trigger records an event; the editor sees it in Get Stats and forgets it; production accepts it again', async () => {
+		const workflowId = newWorkflowId();
+		expect((await deliverToTrigger(workflowId, 'msg_live')).workflowData?.[0]).toHaveLength(1);
+		expect(await deliverToTrigger(workflowId, 'msg_live')).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_live' } });
+
+		const stats = await runPos({ server, provider: 'stripe', parameters: { resource: 'ledger', operation: 'getStats' }, workflowId, mode: 'manual' });
+		expect(stats.items[0]).toMatchObject({ entries: 1, accepted: 1, duplicate: 1 });
+
+		const forget = await runPos({ server, provider: 'stripe', parameters: { resource: 'ledger', operation: 'forget', eventId: 'msg_live' }, workflowId, mode: 'manual' });
+		expect(forget.items).toEqual([{ eventId: 'msg_live', forgotten: true }]);
+		const replayed = await deliverToTrigger(workflowId, 'msg_live');
+		expect(replayed.workflowData?.[0].map((i) => i.json.id)).toEqual(['msg_live']);
+	});
+});
+
