@@ -1,6 +1,7 @@
 /**
  * The event store's pages equal a brute-force sort-filter-slice for any insertion order and query
- * (property-based), and stay cheap at 100,000 events.
+ * (property-based), and stay correct at 100,000 events. How fast pages are served is measured by
+ * bench/simulator-store.ts, not asserted here.
  */
 import fc from 'fast-check';
 import type { SimEvent } from '../../simulator/events';
@@ -68,7 +69,7 @@ describe('EventStore', () => {
 		expect(store.size).toBe(2);
 	});
 
-	it('holds 100,000 events and serves any page in well under a millisecond', () => {
+	it('holds 100,000 events, splices back-dated arrivals into place and pages through all of them', () => {
 		const store = new EventStore();
 		const events: SimEvent[] = [];
 		for (let i = 0; i < 100_000; i++) events.push(ev(i, i * 10, TYPES[i % 3], PROVIDERS[i % 3]));
@@ -77,21 +78,19 @@ describe('EventStore', () => {
 		store.add([ev(100_001, 5, 'a', 'stripe')]);
 		expect(store.query({ direction: 'asc', limit: 2, providers: ['stripe'] }).entries.map((e) => e.event.eventId)).toEqual(['e0', 'e100001']);
 
-		const started = performance.now();
 		let seen = 0;
+		let pages = 0;
 		let from: Key | undefined;
 		for (;;) {
 			const page = store.query({ from, direction: 'asc', limit: 1000, types: ['b'] });
 			seen += page.entries.length;
+			pages++;
 			if (!page.more) break;
 			from = after(page.entries[page.entries.length - 1]);
 		}
-		const perPage = (performance.now() - started) / 34;
-		expect(seen).toBe(33_333);
-		// A page deep in the history costs the same as the first (binary search, no scan).
-		const deep = performance.now();
-		for (let i = 0; i < 200; i++) store.query({ from: atTime(T0 + 900_000 + i), direction: 'asc', limit: 100 });
-		expect((performance.now() - deep) / 200).toBeLessThan(5);
-		expect(perPage).toBeLessThan(20);
+		expect([seen, pages]).toEqual([33_333, 34]);
+		// A page deep in the history starts where it is asked to.
+		const deep = store.query({ from: atTime(T0 + 900_000), direction: 'asc', limit: 3 });
+		expect(deep.entries.map((e) => e.event.eventId)).toEqual(['e90000', 'e90001', 'e90002']);
 	});
 });

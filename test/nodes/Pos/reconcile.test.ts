@@ -426,9 +426,7 @@ describe('Event > Reconcile: failures', () => {
 			(req.body as IDataObject | undefined)?.cursor
 				? { status: 503, body: { errors: [{ category: 'API_ERROR', code: 'SERVICE_UNAVAILABLE', detail: 'try later' }] } }
 				: undefined;
-		const started = Date.now();
 		const error = await expectRejection(runPos({ server, provider: 'square', parameters: reconcile(), workflowId, staticData }));
-		expect(Date.now() - started).toBeLessThan(5000);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect((error as unknown as NodeApiError).httpCode).toBe('503');
 		expect(error.message).toMatch(/kept failing \(HTTP 503\) after 6 attempts/);
