@@ -1,5 +1,6 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { SQUARE_VERSION } from '../../../nodes/Pos/transport';
 import { squareOrder, stripePaymentIntent } from './fixtures';
 import { FixtureServer } from './fixtureServer';
 import { credentialFor, expectRejection, fastRetries, newWorkflowId, runPos } from './setup';
@@ -30,7 +31,8 @@ describe('Order > Get', () => {
 		const { items } = await runPos({ server, provider: 'square', parameters: orderGet('CAISEHZ4'), workflowId: newWorkflowId() });
 		expect(items).toEqual([squareOrder('CAISEHZ4')]);
 		expect(server.requests[0].path).toBe('/v2/orders/CAISEHZ4');
-		expect(server.requests[0].headers['square-version']).toBeDefined();
+		expect(server.requests[0].headers['square-version']).toBe(SQUARE_VERSION);
+		expect(server.requests[0].headers.authorization).toBe(`Bearer ${server.token}`);
 	});
 
 	test('generic: GET {baseUrl}/orders/{id} by default, a configurable Order Path, one call per item', async () => {

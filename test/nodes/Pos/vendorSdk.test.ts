@@ -8,6 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { SquareClient } from 'square';
 import Stripe from 'stripe';
 
+import { SQUARE_VERSION } from '../../../nodes/Pos/transport';
 import { makeEvents } from './fixtures';
 import { FixtureServer } from './fixtureServer';
 import { HOUR, fastRetries, newWorkflowId, runPos } from './setup';
@@ -56,7 +57,8 @@ test('Square SDK (searchEvents) parses the fixture answers, and sends the body t
 		parameters: { resource: 'event', operation: 'getMany', returnAll: true, since, until },
 		workflowId: newWorkflowId(),
 	});
-	const nodeBodies = server.calls('/v2/events').map((r) => r.body as IDataObject);
+	const nodeCalls = server.calls('/v2/events');
+	const nodeBodies = nodeCalls.map((r) => r.body as IDataObject);
 	server.requests.length = 0;
 
 	const client = new SquareClient({ token: server.token, environment: server.baseUrl });
@@ -75,5 +77,10 @@ test('Square SDK (searchEvents) parses the fixture answers, and sends the body t
 
 	expect(items.map((i) => i.id)).toEqual(sdkIds);
 	expect(nodeBodies).toEqual(sdkBodies);
-	expect(server.calls('/v2/events')[0].headers['square-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+	// The node's own requests (captured before the SDK ran): Square's dated API version and the token, on every page.
+	expect(nodeCalls).toHaveLength(2);
+	for (const call of nodeCalls) {
+		expect(call.headers['square-version']).toBe(SQUARE_VERSION);
+		expect(call.headers.authorization).toBe(`Bearer ${server.token}`);
+	}
 });
