@@ -10,7 +10,7 @@ import { RefusalRateLimiter, refusalFix, resetRefusalLogForTest } from '../../..
 import { resetLedgersForTest } from '../../../nodes/shared/ledger/registry';
 import { PROVIDERS } from '../../../nodes/shared/providers/registry';
 import type { RejectReason } from '../../../nodes/shared/verification';
-import { fakeWebhookContext, type FakeWebhookOptions } from '../../helpers/webhookContext';
+import { fakeWebhookContext, type FakeRequest, type FakeWebhookOptions } from '../../helpers/webhookContext';
 
 const node = new PosWebhookTrigger();
 const KEY = 'square signature key 1234567890';
@@ -23,7 +23,7 @@ function squareRequest(id: string) {
 	return { headers: { 'x-square-hmacsha256-signature': createHmac('sha256', KEY).update(REGISTERED + body).digest('base64') }, body };
 }
 
-async function deliver(request: ReturnType<typeof squareRequest>, options: Partial<FakeWebhookOptions> = {}) {
+async function deliver(request: FakeRequest, options: Partial<FakeWebhookOptions> = {}) {
 	const run = fakeWebhookContext(request, {
 		credential: { provider: 'square', signingSecret: KEY },
 		credentialId: 'cred-square-proxy',
