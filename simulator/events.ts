@@ -615,10 +615,3 @@ export function generateEvents(opts: GenerateOptions): SimEvent[] {
 	}
 	return out;
 }
-
-/** Without the order reference: what scripts post to POST /_events and what reports print. */
-export function eventRecord(e: SimEvent): Omit<SimEvent, 'order'> {
-	const { order: _order, ...rest } = e;
-	void _order;
-	return rest;
-}

@@ -20,26 +20,5 @@ export function errorItem(error: unknown, itemIndex: number): INodeExecutionData
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/**
- * Runs an operation once per input item. With Continue On Fail, an item's failure becomes an error
- * item and the next item runs; without it, the failure stops the node with the item's index.
- */
-export async function forEachItem(
-	ctx: IExecuteFunctions,
-	items: INodeExecutionData[],
-	run: (itemIndex: number) => Promise<INodeExecutionData[]>,
-): Promise<INodeExecutionData[]> {
-	const out: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			out.push(...(await run(itemIndex)));
-		} catch (error) {
-			if (ctx.continueOnFail()) {
-				out.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw asNodeError(ctx, error, itemIndex);
-		}
-	}
-	return out;
-}
+// Until Event > Get Many imports forEachItem from './forEachItem' (its file has another owner right now).
+export { forEachItem } from './forEachItem';

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { forEachItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/forEachItem';
 import { openLedger } from '../../helpers/ledger';
 
 const properties: INodeProperties[] = [

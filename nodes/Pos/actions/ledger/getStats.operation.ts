@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { LedgerStats } from '../../../shared/ledger/Ledger';
-import { forEachItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/forEachItem';
 import { openLedger } from '../../helpers/ledger';
 
 const properties: INodeProperties[] = [

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { callOptions, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
-import { forEachItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/forEachItem';
 import { getOrder, orderIdProblem } from '../../transport';
 import { orderApiOptions } from '../common.descriptions';
 
