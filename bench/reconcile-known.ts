@@ -1,7 +1,8 @@
 /**
- * Scale check for Event > Reconcile (not part of the jest suite):
+ * Scale check for Event > Reconcile, with a second pass where every event is already known. Not in
+ * `npm run bench`'s table (bench/reconcile.ts is); it lived in test/ but asserts nothing, it measures:
  *
- *   npx tsx test/nodes/Pos/reconcile-scale.ts [events=100000] [pageSize=1000]
+ *   npx tsx bench/reconcile-known.ts [events=100000] [pageSize=1000]
  *
  * A child process serves a generic events API on 127.0.0.1 with N events; this process runs the
  * POS node (through the test execute context, real HTTP) to reconcile all of them, then runs it
@@ -14,9 +15,9 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { Pos } from '../../../nodes/Pos/Pos.node';
-import { ledgerFor } from '../../../nodes/shared/ledger/registry';
-import { createExecuteContext } from '../../helpers/executeContext';
+import { Pos } from '../nodes/Pos/Pos.node';
+import { ledgerFor } from '../nodes/shared/ledger/registry';
+import { createExecuteContext } from '../test/helpers/executeContext';
 
 const TOKEN = 'scale-token';
 
