@@ -3,12 +3,15 @@
  * arrive, signed or not, the node answers itself with 200, 400 or 401 (or n8n answers duplicate /
  * ignored), never throws, never answers 503 (the credentials here are valid, so a 503 can only be
  * our own bug) and never echoes the secret. Correctly signed, well-formed events must be accepted
- * (or be duplicates of an earlier one), so the accept path runs for every provider too.
+ * (or be duplicates of an earlier one), so the accept path runs for every provider too. Some
+ * requests arrive while the editor listens (mode manual): a refusal must then come back as one item
+ * with its fix.
  */
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
 
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+import { resetRefusalLogForTest } from '../../../nodes/PosWebhookTrigger/refusals';
 import { resetLedgersForTest } from '../../../nodes/shared/ledger/registry';
 import { PROVIDERS } from '../../../nodes/shared/providers/registry';
 import { credentialsFor, signAs } from '../../helpers/signing';
@@ -63,21 +66,26 @@ const request = fc.record({
 	randomBody,
 	id: eventId,
 	extra: extraFields,
+	/** Production, or the editor listening for a test event (refusals are then shown as one item). */
+	mode: fc.constantFrom('webhook', 'webhook', 'manual') as fc.Arbitrary<'webhook' | 'manual'>,
 });
 
-beforeAll(() => resetLedgersForTest());
+beforeAll(() => {
+	resetLedgersForTest();
+	resetRefusalLogForTest();
+});
 
 it('never throws, never 5xx, and accepts every correctly signed event, for every provider', async () => {
 	expect(Object.keys(credentials).sort()).toEqual(PROVIDERS.map((p) => p.id).sort());
 	const accepted = new Map<string, number>();
 	await fc.assert(
-		fc.asyncProperty(request, async ({ provider, headers: generated, kind, randomBody: rb, id, extra }) => {
+		fc.asyncProperty(request, async ({ provider, headers: generated, kind, randomBody: rb, id, extra, mode }) => {
 			const h: Record<string, string> = { ...generated };
 			const body = kind === 'event' ? wellFormed(provider, id, extra) : rb;
 			if (kind !== 'none') signAs(provider, SECRET, { body, id, url: WEBHOOK_URL, headers: h });
 			const run = fakeWebhookContext(
 				{ headers: h, body },
-				{ credential: credentials[provider], credentialId: `fuzz-${provider}`, workflowId: `wf-fuzz-${provider}`, webhookUrl: WEBHOOK_URL },
+				{ credential: credentials[provider], credentialId: `fuzz-${provider}`, workflowId: `wf-fuzz-${provider}`, webhookUrl: WEBHOOK_URL, mode },
 			);
 			const result = await node.webhook.call(run.ctx);
 
@@ -85,17 +93,24 @@ it('never throws, never 5xx, and accepts every correctly signed event, for every
 			expect(JSON.stringify(run.response.body ?? '')).not.toContain(SECRET);
 			if (result.noWebhookResponse) {
 				expect([200, 400, 401]).toContain(run.response.status);
-				// 200 only together with exactly one execution of exactly one item.
-				expect(run.response.status === 200).toBe(result.workflowData !== undefined);
+				const refused = run.response.status !== 200;
+				if (refused && mode === 'manual') {
+					// The editor is shown the refusal and its fix (a test execution), never a production one.
+					const json = result.workflowData?.[0]?.[0]?.json ?? {};
+					expect([json.refused, json.status, json.provider, typeof json.fix]).toEqual([true, run.response.status, provider, 'string']);
+				} else {
+					// 200 only together with exactly one execution of exactly one item.
+					expect(run.response.status === 200).toBe(result.workflowData !== undefined);
+				}
 			} else {
 				expect(['duplicate', 'ignored']).toContain((result.webhookResponse as IDataObject).status);
 			}
 			if (kind === 'none') expect(run.response.status).toBe(401);
 			if (kind === 'event') {
-				const status = result.workflowData ? 'accepted' : (result.webhookResponse as IDataObject | undefined)?.status;
+				const status = run.response.status === 200 ? 'accepted' : (result.webhookResponse as IDataObject | undefined)?.status;
 				expect(status === 'accepted' || status === 'duplicate' ? status : run.response).toBe(status);
 			}
-			if (result.workflowData) {
+			if (result.workflowData && run.response.status === 200) {
 				expect(result.workflowData).toHaveLength(1);
 				expect(result.workflowData[0]).toHaveLength(1);
 				expect(result.workflowData[0][0].json.provider).toBe(provider);
