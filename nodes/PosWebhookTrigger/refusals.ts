@@ -1,5 +1,6 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
+import { credentialTexts } from '../../credentials/PosApi.credentials';
 import type { PosProvider } from '../shared/providers/types';
 import type { RejectReason } from '../shared/verification';
 
@@ -46,29 +47,31 @@ const WHERE_THE_SECRET_IS: Record<string, string> = {
 export function refusalFix(reason: RejectReason, context: RefusalContext): string {
 	const id = context.provider.id;
 	const name = context.provider.displayName;
+	// The credential form names the secret as each POS does ("Signature Key", "Client Secret", ...).
+	const secretField = credentialTexts(id).secretName;
 	switch (reason) {
 		case 'missing_signature':
 			if (id === 'custom') {
-				return 'The request carries no signature in the header the credential names: set Signature Header in the POS API credential to the header your POS signs with.';
+				return 'The request carries no signature in the header the credential names: set Signature Header Name in the credential to the header your POS signs with.';
 			}
-			return `The request has no ${SIGNATURE_HEADER[id] ?? 'signature'} header: it was not sent by ${name}, or the POS API credential's Provider is not the POS that calls this URL.`;
+			return `The request has no ${SIGNATURE_HEADER[id] ?? 'signature'} header: it was not sent by ${name}, or the credential's Provider is not the POS that calls this URL.`;
 		case 'invalid_signature': {
-			const rotation = ' If you have just rotated the secret, keep the old one in Previous Signing Secret until the POS uses the new one.';
+			const rotation = ` If you have just rotated it, keep the old one in Previous ${secretField} until the POS signs with the new one.`;
 			if (id === 'square') {
 				return (
 					`Square signs the URL it calls: set Notification URL in the trigger to the URL registered in Square, character for character, if n8n is behind a proxy (n8n has ${context.notificationUrl || 'no URL'}), or set WEBHOOK_URL. ` +
-					`Otherwise check that the credential holds ${WHERE_THE_SECRET_IS.square}.${rotation}`
+					`Otherwise check that ${secretField} in the credential is ${WHERE_THE_SECRET_IS.square}.${rotation}`
 				);
 			}
 			if (id === 'custom') {
-				return `Check Signature Header, Algorithm, Encoding, Signature Prefix and Signed Payload in the POS API credential against your POS's documentation, and the secret itself.${rotation}`;
+				return `Check Signature Header Name, Signature Algorithm, Signature Encoding, Signature Prefix and Signed Payload in the credential against your POS's documentation, and ${secretField} itself.${rotation}`;
 			}
-			return `The signature does not match the secret in the POS API credential: paste ${WHERE_THE_SECRET_IS[id] ?? 'the signing secret'}.${rotation}`;
+			return `The signature does not match ${secretField} in the credential: paste ${WHERE_THE_SECRET_IS[id] ?? 'the signing secret'}.${rotation}`;
 		}
 		case 'missing_timestamp':
 		case 'invalid_timestamp':
 			return id === 'custom'
-				? 'The signed timestamp is missing or unreadable: set Timestamp Location in the POS API credential to where your POS sends it (unix seconds, milliseconds or ISO 8601).'
+				? 'The signed timestamp is missing or unreadable: set Timestamp Location in the credential to where your POS sends it (unix seconds, milliseconds or ISO 8601).'
 				: `The request's signed timestamp is missing or unreadable: it was not sent by ${name}, or the credential's Provider is wrong.`;
 		case 'timestamp_too_old':
 			return context.provider.occurredAtIsSigned
@@ -79,11 +82,11 @@ export function refusalFix(reason: RejectReason, context: RefusalContext): strin
 		case 'unparseable_body':
 			return `The body is signed correctly but is not a JSON object: the trigger accepts JSON events only. Check the content type your POS sends${id === 'custom' ? '' : ` and that this URL is registered for ${name} webhooks`}.`;
 		case 'missing_event_id':
-			if (id === 'custom') return 'No event ID where the credential says: set Event ID Location in the POS API credential (header:<name> or body:<path>).';
+			if (id === 'custom') return 'No event ID where the credential says: set Event ID Location in the credential (header:<name> or body:<path>).';
 			if (id === 'shopify') return 'The request has no X-Shopify-Webhook-Id header (it names the event): send it, or turn Drop Duplicate Events off.';
 			return `The ${name} event has no ID: this URL may be receiving something other than ${name} webhook events.`;
 		default:
-			return 'Check the POS API credential against your POS settings.';
+			return 'Check the credential against your POS settings.';
 	}
 }
 
