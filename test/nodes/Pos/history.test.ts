@@ -3,7 +3,7 @@
  * dedupe window longer than that is cut to what the POS keeps, and the user is told.
  */
 import { FixtureServer } from './fixtureServer';
-import { DAY, fastRetries, newWorkflowId, runPos } from './setup';
+import { DAY, fastRetries, newWorkflowId, runPos, sharedLedger } from './setup';
 
 const server = new FixtureServer();
 beforeAll(async () => {
@@ -15,11 +15,17 @@ beforeEach(() => {
 	server.requests.length = 0;
 });
 
-const sixtyDays = { resource: 'event', operation: 'reconcile', lookBackHours: 24 * 60, dedupeWindowHours: 24 * 60 };
+const sixtyDays = { resource: 'event', operation: 'reconcile', lookBackHours: 24 * 60 };
+/** A workflow whose trigger remembers event IDs for 60 days (the window is the trigger's, kept in the ledger). */
+function workflowWithSixtyDayWindow(): string {
+	const workflowId = newWorkflowId();
+	sharedLedger(workflowId, {}, 24 * 60);
+	return workflowId;
+}
 
 test("Square: the window starts no earlier than Square's 28 days of history", async () => {
 	const before = Date.now();
-	const { harness } = await runPos({ server, provider: 'square', parameters: sixtyDays, workflowId: newWorkflowId() });
+	const { harness } = await runPos({ server, provider: 'square', parameters: sixtyDays, workflowId: workflowWithSixtyDayWindow() });
 	const after = Date.now();
 	const calls = server.calls('/v2/events');
 	expect(calls).toHaveLength(1);
@@ -32,7 +38,7 @@ test("Square: the window starts no earlier than Square's 28 days of history", as
 
 test("Stripe: the window starts no earlier than Stripe's 30 days of history", async () => {
 	const before = Math.floor(Date.now() / 1000);
-	await runPos({ server, provider: 'stripe', parameters: sixtyDays, workflowId: newWorkflowId() });
+	await runPos({ server, provider: 'stripe', parameters: sixtyDays, workflowId: workflowWithSixtyDayWindow() });
 	const after = Math.ceil(Date.now() / 1000);
 	const gte = Number(server.calls('/v1/events')[0].query.get('created[gte]'));
 	expect(gte).toBeGreaterThanOrEqual(before - 30 * 86_400);
