@@ -66,6 +66,14 @@ export async function posApiRequest(
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
+		// n8n follows redirects by default and re-sends the credential's Authorization header to
+		// whatever origin the Location names (n8n-core 2.41, @n8n/backend-network getBeforeRedirectFn:
+		// sendCredentialsOnCrossOriginRedirect defaults to true), and a token carried in any other
+		// header (X-Shopify-Access-Token...) is re-sent by the HTTP client itself. So n8n must not follow
+		// any redirect: followSameOriginRedirects below decides, hop by hop. The second flag is only a
+		// second lock for n8n versions that honour it.
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
 	};
 	if (request.body !== undefined) httpOptions.body = request.body;
 
@@ -74,10 +82,9 @@ export async function posApiRequest(
 		let response: FullResponse | undefined;
 		let failure: unknown;
 		try {
-			response = (await this.helpers.httpRequestWithAuthentication.call(this, 'posApi', {
-				...httpOptions,
-			})) as FullResponse;
+			response = await followSameOriginRedirects(this, httpOptions, options);
 		} catch (error) {
+			if (error instanceof RedirectRefused) throw error.toNodeError(this, request, options);
 			failure = error; // no HTTP answer at all: connection refused, reset, timeout, DNS
 		}
 
@@ -90,6 +97,93 @@ export async function posApiRequest(
 			continue;
 		}
 		throw apiError(this, request, options, attempt + 1, response, failure);
+	}
+}
+
+/** Same-origin redirects followed per request; more is a loop or a misconfigured API. */
+export const MAX_SAME_ORIGIN_REDIRECTS = 5;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect the node will not follow: to another origin (the token must not go there) or a loop. */
+class RedirectRefused extends Error {
+	constructor(
+		readonly reason: 'crossOrigin' | 'tooMany',
+		readonly status: number,
+		/** Origin only: a Location's path or query may carry what is not ours to print. */
+		readonly targetOrigin: string,
+		readonly fromUrl: string,
+	) {
+		super(reason);
+	}
+
+	toNodeError(ctx: IExecuteFunctions, request: PosApiRequest, options: PosApiCallOptions): NodeApiError {
+		const where = `${request.method} ${options.baseUrl}${request.path}`;
+		const message =
+			this.reason === 'crossOrigin'
+				? `The POS API redirected the request to another site (${this.targetOrigin}) and the node did not follow, so the API token was not sent there: set the API Base URL in the POS API credential to the API's own address`
+				: `The POS API kept redirecting the request (more than ${MAX_SAME_ORIGIN_REDIRECTS} times): check the API Base URL in the POS API credential`;
+		return new NodeApiError(
+			ctx.getNode(),
+			{ redirectStatus: this.status, redirectTo: this.targetOrigin },
+			{
+				message,
+				description: `${where}: ${this.fromUrl} answered HTTP ${this.status} with a redirect to ${this.targetOrigin}.`,
+				httpCode: String(this.status),
+				itemIndex: options.itemIndex,
+			},
+		);
+	}
+}
+
+/**
+ * Sends the request through the credential, following a redirect only when it stays on the origin
+ * (scheme, host and port) of the API Base URL, where the token is meant to go. A redirect anywhere
+ * else, including https to http on the same host, is refused before anything is sent there.
+ */
+async function followSameOriginRedirects(
+	ctx: IExecuteFunctions,
+	first: IHttpRequestOptions,
+	options: PosApiCallOptions,
+): Promise<FullResponse> {
+	const apiOrigin = originOf(options.baseUrl);
+	let hop: IHttpRequestOptions = { ...first };
+	let currentUrl = first.url;
+	for (let redirects = 0; ; redirects++) {
+		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'posApi', {
+			...hop,
+			headers: { ...(hop.headers ?? {}) }, // the credential adds its header to this object
+		})) as FullResponse;
+		const location = headerValue(response?.headers, 'location');
+		if (!response || !REDIRECT_STATUSES.has(response.statusCode) || location === undefined) return response;
+
+		let target: URL;
+		try {
+			target = new URL(location, currentUrl);
+		} catch {
+			return response; // an unreadable Location: reported as the unexpected 3xx answer it is
+		}
+		if (apiOrigin === undefined || target.origin !== apiOrigin) {
+			throw new RedirectRefused('crossOrigin', response.statusCode, target.origin, currentUrl);
+		}
+		if (redirects >= MAX_SAME_ORIGIN_REDIRECTS) {
+			throw new RedirectRefused('tooMany', response.statusCode, target.origin, currentUrl);
+		}
+		// The Location is the whole next address (its own query included): the query is not re-added.
+		hop = { ...hop, url: target.href, qs: undefined };
+		const method = (hop.method ?? 'GET').toUpperCase();
+		if (response.statusCode === 303 ? method !== 'GET' && method !== 'HEAD' : response.statusCode <= 302 && method === 'POST') {
+			hop = { ...hop, method: 'GET', body: undefined }; // what browsers and n8n do for 303 (and 301/302 after POST)
+		}
+		currentUrl = target.href;
+	}
+}
+
+function originOf(url: string): string | undefined {
+	try {
+		return new URL(url).origin;
+	} catch {
+		return undefined;
 	}
 }
 
