@@ -279,7 +279,8 @@ export class TriggerUnderTest {
 		const result = (await nodeType.webhook!.call(context)) as IWebhookResponseData;
 
 		if ((workflow.staticData as IDataObject).__dataChanged === true) {
-			const copy = structuredClone({ ...workflow.staticData }) as IDataObject;
+			// n8n stores it as JSON in its database (the ObservableObject's marks do not survive that).
+			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
 			delete copy.__dataChanged;
 			this.savedStaticData = copy;
 		}
