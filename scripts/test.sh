@@ -23,6 +23,8 @@ npx jest --selectProjects unit --json --outputFile="$results/unit.json"
 if [ "${SKIP_E2E:-0}" != "1" ]; then
   echo "== provisioning a real n8n for the end-to-end tests (cached after the first run)"
   bash scripts/provision-n8n.sh
+  echo "== Chromium for the editor test (installed with apt-get when missing)"
+  bash scripts/ensure-chromium.sh
   echo "== end-to-end tests against a real n8n"
   npx jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json"
   # A renamed or deleted e2e file would otherwise just run fewer tests: name the ones that must run.

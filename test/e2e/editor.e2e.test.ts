@@ -1,0 +1,198 @@
+/**
+ * The package in n8n's real editor, in a real browser (headless Chromium through playwright-core,
+ * test/e2e/harness/browser.ts), against a real n8n 2.41 with the package installed as users get it.
+ * What a restaurant manager does first: set up n8n, find the nodes in the nodes panel, add the
+ * trigger (its Production URL and settings), create the POS credential, add the POS node (its
+ * operations), import the example workflow. Each step fails the test when a node does not render,
+ * search does not find the package, or the editor logs an error (only n8n's own look-ups of its
+ * online services are left out, see HARMLESS_EDITOR_ERRORS).
+ *
+ * Screenshots go to docs/images/ (README "What it looks like").
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { Locator, Page } from 'playwright-core';
+
+import { Pos } from '../../nodes/Pos/Pos.node';
+import { openBrowser, signInAsNewOwner, waitForEditor, type EditorBrowser } from './harness/browser';
+import { startN8n, type N8nInstance } from './harness/n8n';
+import { REPO_ROOT } from './harness/provision';
+
+jest.setTimeout(240_000);
+
+const IMAGES = join(REPO_ROOT, 'docs', 'images');
+const EXAMPLE = join(REPO_ROOT, 'examples', 'order-loyalty-sms-reconciled.json');
+const OWNER = { email: 'manager@example.com', firstName: 'Maria', lastName: 'Manager', password: 'Restaurant-2026' };
+const TRIGGER = 'POS Webhook Trigger';
+const ACTION = 'POS';
+
+let n8n: N8nInstance;
+let browser: EditorBrowser;
+let page: Page;
+
+beforeAll(async () => {
+	mkdirSync(IMAGES, { recursive: true });
+	n8n = await startN8n({ workflows: [], credentials: [] });
+	await waitForEditor(n8n.baseUrl);
+	browser = await openBrowser();
+	page = browser.page;
+	page.setDefaultTimeout(30_000);
+	// What a new n8n asks first: its owner account (through n8n's REST API; the form is n8n's own).
+	await signInAsNewOwner(browser, n8n.baseUrl, OWNER);
+}, 300_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await n8n?.stop();
+});
+
+afterEach(() => {
+	// Any step: the editor logged nothing but n8n's own offline look-ups.
+	expect(browser.unexpectedErrors()).toEqual([]);
+});
+
+async function screenshot(name: string): Promise<void> {
+	await page.waitForTimeout(300); // let n8n's transitions end, so the picture is not mid-animation
+	await page.screenshot({ path: join(IMAGES, name) });
+}
+
+async function newWorkflow(): Promise<void> {
+	await page.goto(`${n8n.baseUrl}/workflow/new`);
+	await page.getByTestId('canvas-add-button').waitFor();
+}
+
+/** Opens the nodes panel from the empty canvas and searches; returns the result names, in order. */
+async function searchNodes(query: string): Promise<string[]> {
+	const search = page.getByTestId('node-creator-search-bar');
+	if (!(await search.isVisible())) await page.getByTestId('canvas-add-button').click();
+	await search.fill(query);
+	const names = page.getByTestId('node-creator-item-name');
+	await names.first().waitFor().catch(() => undefined); // none at all is asserted by the caller
+	await page.waitForTimeout(300); // the list is filtered as one types: let it settle
+	return (await names.allInnerTexts()).map((name) => name.trim());
+}
+
+/** Clicks a node in the search results: n8n then shows a community node's details panel. */
+async function openNodeDetails(displayName: string): Promise<void> {
+	await searchNodes(displayName);
+	await page.getByTestId('node-creator-item-name').filter({ hasText: new RegExp(`^${displayName}$`) }).first().click();
+}
+
+/** The operations of the POS node as its description lists them (the "action" n8n shows for each). */
+function posActions(): string[] {
+	const actions: string[] = [];
+	for (const property of new Pos().description.properties) {
+		if (property.name !== 'operation') continue;
+		for (const option of property.options ?? []) {
+			if ('action' in option && typeof option.action === 'string') actions.push(option.action);
+		}
+	}
+	return actions;
+}
+
+async function parameterLabels(panel: Locator): Promise<string[]> {
+	return (await panel.getByTestId('parameter-item').allInnerTexts()).map((text) => text.split('\n')[0].trim()).filter((t) => t !== '');
+}
+
+describe('the package in the real n8n editor (Chromium)', () => {
+	test('signed in as the new owner, the editor opens a new workflow', async () => {
+		await newWorkflow();
+		await expect(page.getByTestId('canvas-add-button').isVisible()).resolves.toBe(true);
+	});
+
+	test.each([
+		['pos', 'nodes-panel-search-pos.png'],
+		['square', 'nodes-panel-search-square.png'],
+	])('the nodes panel: searching "%s" finds the two POS nodes first', async (query, image) => {
+		await newWorkflow();
+		const names = await searchNodes(query);
+		await screenshot(image);
+		expect(names.slice(0, 2).sort()).toEqual([ACTION, TRIGGER]);
+	});
+
+	test('the trigger: added from the panel, its Production URL and settings show; the POS credential is created from it', async () => {
+		await newWorkflow();
+		await openNodeDetails(TRIGGER);
+		await page.getByRole('button', { name: 'Add to workflow' }).click();
+		const ndv = page.getByTestId('ndv');
+		await ndv.waitFor();
+		expect(await ndv.getByText(TRIGGER, { exact: true }).filter({ visible: true }).count()).toBeGreaterThanOrEqual(1);
+
+		// The URL the manager registers in the POS: n8n shows it under "Webhook URLs".
+		await ndv.getByText('Webhook URLs').click();
+		await ndv.getByText('Production URL', { exact: true }).click();
+		const productionUrl = ndv.getByText(new RegExp(`^${n8n.baseUrl.replace(/[.:/]/g, '\\$&')}/webhook/[0-9a-f-]{36}/pos$`));
+		await productionUrl.waitFor();
+		expect(await productionUrl.count()).toBe(1);
+
+		const labels = await parameterLabels(ndv);
+		expect(labels).toEqual(expect.arrayContaining(['Event Types', 'Timestamp Tolerance (Seconds)', 'Drop Duplicate Events', 'Remember Event IDs For (Hours)']));
+		await screenshot('trigger-panel.png');
+
+		// The credential, from the node as a manager would: "Connect to POS", paste the secret, Save.
+		await ndv.getByText('Connect to POS').click();
+		const dialog = page.getByTestId('credential-edit-dialog');
+		await dialog.waitFor();
+		await dialog.getByTestId('parameter-input-signingSecret').locator('input').fill('whsec_' + Buffer.from('editor test signing secret 32 b.').toString('base64'));
+		await screenshot('credential.png');
+		await page.getByTestId('credential-save-button').click();
+		await page.getByText('Credential successfully created').waitFor();
+		const saved = await page.context().request.get(`${n8n.baseUrl}/rest/credentials`);
+		const credentials = ((await saved.json()) as { data: Array<{ type: string; name: string }> }).data.filter((c) => c.type === 'posApi');
+		expect(credentials).toHaveLength(1);
+		// n8n tests a credential when it is saved. A trigger-only credential (a signing secret, no API
+		// token) must not be answered "Couldn't connect with these settings".
+		await page.waitForTimeout(1500); // the test runs after the save
+		expect(await dialog.getByText(/couldn.t connect/i).count()).toBe(0);
+		await page.keyboard.press('Escape');
+		await dialog.waitFor({ state: 'hidden' });
+		// The trigger now uses it (reopened from the canvas if Escape closed its panel too).
+		if (!(await ndv.isVisible())) await page.getByTestId('canvas-node').filter({ hasText: TRIGGER }).dblclick();
+		const selected = ndv.getByTestId('node-credentials-select');
+		await selected.waitFor();
+		const shown = [await selected.innerText(), ...(await selected.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)))];
+		expect(shown.join(' ')).toContain(credentials[0].name);
+	});
+
+	test('the POS node: its operations show in the nodes panel, and one added opens with its parameters', async () => {
+		const expected = posActions();
+		expect(expected.length).toBeGreaterThanOrEqual(5);
+		await newWorkflow();
+		await openNodeDetails(ACTION);
+		for (const action of expected) {
+			await page.getByText(action, { exact: true }).filter({ visible: true }).first().waitFor();
+		}
+		await screenshot('pos-node-actions.png');
+		await page.getByText('Reconcile missed events', { exact: true }).click();
+		const ndv = page.getByTestId('ndv');
+		await ndv.waitFor();
+		const labels = await parameterLabels(ndv);
+		expect(labels).toEqual(expect.arrayContaining(['Operation', 'Event Types', 'Look Back (Hours)']));
+		await screenshot('pos-node.png');
+	});
+
+	test('the reconciled example imports from file and every node renders', async () => {
+		const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { nodes: Array<{ name: string; type: string }> };
+		await newWorkflow();
+		await page.getByTestId('workflow-menu').click();
+		await page.getByRole('menuitem', { name: 'Import' }).hover();
+		const chooser = page.waitForEvent('filechooser');
+		await page.getByRole('menuitem', { name: 'From file' }).click();
+		await (await chooser).setFiles(EXAMPLE);
+		const nodes = page.getByTestId('canvas-node');
+		await nodes.nth(example.nodes.length - 1).waitFor();
+		expect(await nodes.count()).toBe(example.nodes.length);
+		const rendered: Array<[string | null, string]> = [];
+		for (const node of await nodes.all()) rendered.push([await node.getAttribute('data-node-type'), (await node.innerText()).split('\n')[0]]);
+		expect(rendered.sort()).toEqual(example.nodes.map((n): [string, string] => [n.type, n.name]).sort());
+		// Our nodes render with their icon, not n8n's placeholder for a node type it does not know.
+		for (const name of [TRIGGER, 'Reconcile Missed Events']) {
+			const icon = nodes.filter({ hasText: name }).locator('img');
+			expect(await icon.count()).toBe(1);
+			expect(await icon.getAttribute('src')).toMatch(/pos(\.dark)?\.svg/);
+		}
+		await page.keyboard.press('Escape');
+		await screenshot('example-workflow.png');
+	});
+});
