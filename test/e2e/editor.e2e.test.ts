@@ -120,7 +120,7 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		expect(await ndv.getByText(TRIGGER, { exact: true }).filter({ visible: true }).count()).toBeGreaterThanOrEqual(1);
 
 		// The URL the manager registers in the POS: n8n shows it under "Webhook URLs".
-		await ndv.getByText('Webhook URLs').click();
+		await ndv.getByText('Webhook URLs', { exact: true }).click();
 		await ndv.getByText('Production URL', { exact: true }).click();
 		const productionUrl = ndv.getByText(new RegExp(`^${n8n.baseUrl.replace(/[.:/]/g, '\\$&')}/webhook/[0-9a-f-]{36}/pos$`));
 		await productionUrl.waitFor();
@@ -130,8 +130,8 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		expect(labels).toEqual(expect.arrayContaining(['Event Types', 'Timestamp Tolerance (Seconds)', 'Drop Duplicate Events', 'Remember Event IDs For (Hours)']));
 		await screenshot('trigger-panel.png');
 
-		// The credential, from the node as a manager would: "Connect to POS", paste the secret, Save.
-		await ndv.getByText('Connect to POS').click();
+		// The credential, from the node as a manager would: "Connect to ...", paste the secret, Save.
+		await ndv.getByText(/^Connect to /).first().click();
 		const dialog = page.getByTestId('credential-edit-dialog');
 		await dialog.waitFor();
 		await dialog.getByTestId('parameter-input-signingSecret').locator('input').fill('whsec_' + Buffer.from('editor test signing secret 32 b.').toString('base64'));
