@@ -20,5 +20,3 @@ export function errorItem(error: unknown, itemIndex: number): INodeExecutionData
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-// Until Event > Get Many imports forEachItem from './forEachItem' (its file has another owner right now).
-export { forEachItem } from './forEachItem';

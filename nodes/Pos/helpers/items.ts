@@ -1,5 +1,5 @@
 import { toEventItem, type PosEventItem } from '../../shared/event';
-import { headerNameOf } from '../../shared/providers/custom';
+import { headerNameOf } from '../../shared/providers/fields';
 import type { InboundRequest, PosCredentialData, PosProvider } from '../../shared/providers/types';
 import type { ListedEvent } from '../transport';
 

@@ -1,6 +1,6 @@
 import type { HmacAlgorithm, SignatureEncoding } from '../verification';
 import { decodeSignature, findSignatureMatch, WebhookRejection } from '../verification';
-import { header, isoTime, pathValue, text, utf8Key } from './fields';
+import { bodyPathOf, header, headerNameOf, isoTime, pathValue, text, utf8Key } from './fields';
 import { scanJsonScalar } from './rawJson';
 import type { BodyReader, InboundRequest, PosCredentialData, PosProvider, SignedBodyField, VerifyOutcome } from './types';
 
@@ -39,18 +39,6 @@ export function parseTemplate(template: string): Part[] {
 	if (templateCache.size > 100) templateCache.clear();
 	templateCache.set(template, parts);
 	return parts;
-}
-
-/** The lower-case header name of a "header:<name>" location; undefined for body locations. */
-export function headerNameOf(location: string | undefined): string | undefined {
-	const trimmed = location?.trim() ?? '';
-	return trimmed.toLowerCase().startsWith('header:') ? trimmed.slice(7).trim().toLowerCase() : undefined;
-}
-
-/** The dot path of a body location ("body:data.id" or "data.id"). */
-export function bodyPathOf(location: string): string {
-	const trimmed = location.trim();
-	return (trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed).trim();
 }
 
 /** Reads "header:x-id", "body:data.id" or "data.id". Throws (400) only when the body must be read and is not JSON. */

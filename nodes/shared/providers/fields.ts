@@ -48,3 +48,16 @@ export function isoTime(value: unknown): string | undefined {
 }
 
 export const utf8Key = (secret: string): Buffer => Buffer.from(secret, 'utf8');
+
+/** Where a field lives, as the Custom provider and the POS node write it: "header:<name>" or "body:<path>". */
+/** The lower-case header name of a "header:<name>" location; undefined for body locations. */
+export function headerNameOf(location: string | undefined): string | undefined {
+	const trimmed = location?.trim() ?? '';
+	return trimmed.toLowerCase().startsWith('header:') ? trimmed.slice(7).trim().toLowerCase() : undefined;
+}
+
+/** The dot path of a body location ("body:data.id" or "data.id"). */
+export function bodyPathOf(location: string): string {
+	const trimmed = location.trim();
+	return (trimmed.toLowerCase().startsWith('body:') ? trimmed.slice(5) : trimmed).trim();
+}

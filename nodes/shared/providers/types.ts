@@ -1,4 +1,4 @@
-import type { SignatureMatch, WebhookRejection } from '../verification';
+import type { SignatureMatch } from '../verification';
 
 /** The credential as the nodes read it. Custom* fields matter only for the custom provider. */
 export interface PosCredentialData {
@@ -116,4 +116,3 @@ export interface PosProvider {
 	identify(request: InboundRequest, body: unknown, credential: PosCredentialData): EventIdentity;
 }
 
-export type { WebhookRejection };

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { eventFilter, removeFields } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
-import { forEachItem } from '../../helpers/errors';
+import { forEachItem } from '../../helpers/forEachItem';
 import { listedToItem } from '../../helpers/items';
 import { triggerSettingsOf } from '../../helpers/ledger';
 import { parseWindowBound } from '../../helpers/window';
