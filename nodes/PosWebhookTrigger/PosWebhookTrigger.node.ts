@@ -2,7 +2,9 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
+	type IExecuteFunctions,
 	type IHookFunctions,
+	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -11,13 +13,20 @@ import {
 
 import { parseFieldList } from '../shared/event';
 import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
-import { ledgerFor, persistLedger } from '../shared/ledger/registry';
+import { storeFor, STATIC_DATA_KEY } from '../shared/ledger/registry';
+import type { InProcessLedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
+import { recordStarted } from '../shared/ledger/durable';
+
+/** Default of the Max Events Waiting to Start option (back-pressure). */
+export const DEFAULT_MAX_PENDING = 100;
+/** Seconds the POS is asked to wait when too many events wait to start. */
+const RETRY_AFTER_SECONDS = 10;
 
 /** Decoded credentials, shared by every request in this process (see SigningConfigCache). */
 const signingConfigs = new SigningConfigCache();
@@ -41,9 +50,13 @@ export class PosWebhookTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// The node writes every reply itself (see handleRequest), so n8n's own reply settings
-				// never apply; onReceived keeps n8n from waiting for the workflow to finish.
+				// An accepted event is answered by n8n itself, with our webhookResponse, and only once
+				// WorkflowRunner.run() returned, i.e. once the execution is registered (n8n
+				// webhook-helpers.js executeWebhook, shouldDeferOnReceivedResponse). responseData ''
+				// makes n8n send webhookResponse (webhook-on-received-response-extractor.js); without
+				// it n8n sends the text "firstEntryJson". Every other answer we write ourselves.
 				responseMode: 'onReceived',
+				responseData: '',
 				path: 'pos',
 			},
 		],
@@ -85,6 +98,15 @@ export class PosWebhookTrigger implements INodeType {
 			},
 		},
 	};
+
+	/**
+	 * n8n runs this as the first node of every execution the webhook started (workflow-execute.js
+	 * runNode calls execute() before it would pass webhook items through), after the execution
+	 * is registered and before any downstream node: the point where "started" is recorded.
+	 */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [await recordExecutionStart.call(this)];
+	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		try {
@@ -130,39 +152,48 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	let config = await signingConfigs.get(credentialId, load, nowMs);
 
 	const isTest = this.getMode() === 'manual';
-	const staticData = this.getWorkflowStaticData('global');
-	const ledger = ledgerFor(
-		{
-			workflowId: String(this.getWorkflow().id ?? 'unsaved'),
-			isTest,
-			windowMs: settings.dedupeWindowHours * 3_600_000,
-			maxEntries: validNumber(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1),
-		},
-		staticData,
-	);
-
-	let result = processDelivery(request, config, settings, ledger, nowMs);
+	const store = openStore(this, settings, options, isTest);
+	let result = processDelivery(request, config, settings, store.ledger, nowMs);
 	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
 		// The secret (or the provider) may have changed since we cached it: check once more with a fresh copy.
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
-			ledger.count(`rejected.${result.reason}`, -1);
-			result = processDelivery(request, config, settings, ledger, nowMs);
+			store.count(`rejected.${result.reason}`, -1);
+			result = processDelivery(request, config, settings, store.ledger, nowMs);
 		}
 	}
 
 	switch (result.kind) {
-		case 'accepted':
-			if (dedupe) persistLedger(ledger, staticData, isTest);
-			// We answer 200 ourselves and tell n8n not to answer (noWebhookResponse), for two reasons
-			// found on a real n8n 2.41 (test/e2e): with workflowData, n8n replies with the webhook's
-			// responseData ("firstEntryJson") instead of our webhookResponse; and n8n saves the
-			// webhook's static data when the reply has been sent, which must happen before it starts
-			// the execution, because starting it clears the "changed" mark on that same static data
-			// (the ledger would then never be saved after a workflow's first event).
-			reply(this, 200, { status: 'accepted', id: result.item.id });
-			return { workflowData: [this.helpers.returnJsonArray([result.item])], noWebhookResponse: true };
+		case 'accepted': {
+			const { item, claimKeys } = result;
+			if (claimKeys.length > 0) {
+				const waiting = store.pendingCountSync(nowMs);
+				// processDelivery claimed the keys in the ledger; in the same tick (nothing can
+				// interleave) they become pending instead, unless another request holds them pending.
+				if (store.adoptAsPending(claimKeys, nowMs) === 'duplicate') {
+					store.count('accepted', -1);
+					store.count('duplicate');
+					return { webhookResponse: { status: 'duplicate', id: item.id } };
+				}
+				const maxPending = validNumber(options.maxPendingEvents ?? DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING, 1);
+				if (waiting >= maxPending) {
+					// n8n is not keeping up: answering 200 now would only grow a backlog that a crash
+					// loses. A 503 with Retry-After makes the POS send the event again later.
+					await store.release(claimKeys);
+					store.count('accepted', -1);
+					store.count('deferred');
+					return reply(this, 503, { status: 'busy', reason: 'overloaded', message: 'Too many events waiting; retry later' }, RETRY_AFTER_SECONDS);
+				}
+				settleOnAnswer(this, store, claimKeys);
+			}
+			// No reply here: n8n answers with this webhookResponse after it registered the
+			// execution (see the webhook description), so a 200 always means "registered".
+			return {
+				workflowData: [this.helpers.returnJsonArray([item])],
+				webhookResponse: { status: 'accepted', id: item.id },
+			};
+		}
 		case 'duplicate':
 			return { webhookResponse: { status: 'duplicate', id: result.id } };
 		case 'ignored':
@@ -174,6 +205,98 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
 			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
 	}
+}
+
+/** The workflow's ledger store, with the trigger's own window and bound. */
+function openStore(
+	ctx: IWebhookFunctions | IExecuteFunctions,
+	settings: Pick<DeliverySettings, 'dedupeWindowHours'>,
+	options: IDataObject,
+	isTest: boolean,
+): InProcessLedgerStore {
+	return storeFor(
+		{
+			workflowId: String(ctx.getWorkflow().id ?? 'unsaved'),
+			isTest,
+			windowMs: settings.dedupeWindowHours * 3_600_000,
+			maxEntries: validNumber(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1),
+		},
+		ctx.getWorkflowStaticData('global'),
+	);
+}
+
+/**
+ * n8n's answer settles the pending claim: 2xx means the execution is registered (n8n sends it
+ * only after WorkflowRunner.run() returned), so the id goes into the ledger, even when a queue-mode
+ * worker runs the execution elsewhere. Anything else, or the POS hanging up first, releases it so
+ * that the POS retry is accepted. (execute() confirms too, for ids this process never claimed.)
+ */
+function settleOnAnswer(ctx: IWebhookFunctions, store: InProcessLedgerStore, keys: string[]): void {
+	let res: ReturnType<IWebhookFunctions['getResponseObject']>;
+	try {
+		res = ctx.getResponseObject();
+	} catch {
+		return;
+	}
+	if (typeof res?.once !== 'function') return;
+	let finished = false;
+	res.once('finish', () => {
+		finished = true;
+		if (res.statusCode >= 200 && res.statusCode < 300) store.confirmSync(keys, Date.now());
+		else void store.release(keys);
+	});
+	res.once('close', () => {
+		if (!finished) void store.release(keys);
+	});
+}
+
+/**
+ * The trigger's step inside the execution: for each event, record durably that its execution
+ * started, drop it if that was already recorded (a retry the restarted ledger did not know, or
+ * an event reconciliation already emitted), confirm the pending claim and mark the in-process
+ * ledger for saving with this execution's static data. Manual runs record nothing.
+ */
+async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const dedupe = this.getNodeParameter('dedupe', 0, true) as boolean;
+	if (!dedupe || this.getMode() === 'manual' || items.length === 0) return items;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const dedupeWindowHours = validNumber(this.getNodeParameter('dedupeWindowHours', 0, 72), 72, 1 / 60);
+	const store = openStore(this, { dedupeWindowHours }, options, false);
+	const nowMs = Date.now();
+
+	const ids = items.map((item) => (typeof item.json.id === 'string' ? item.json.id : undefined));
+	let started: Set<string>;
+	try {
+		started = await recordStarted(
+			this,
+			ids.filter((id): id is string => id !== undefined),
+		);
+	} catch (error) {
+		// Nothing downstream ran: this execution shows as failed in n8n and can be retried from there.
+		throw new NodeOperationError(this.getNode(), error as Error, {
+			description: 'Could not record the event in n8n\'s database; no step after the trigger ran. Retry this execution.',
+		});
+	}
+	const kept: INodeExecutionData[] = [];
+	for (const [index, item] of items.entries()) {
+		const id = ids[index];
+		if (id === undefined) {
+			kept.push(item);
+			continue;
+		}
+		// Into the ledger (also after a restart, when this id was never pending here).
+		store.confirmSync([id], nowMs);
+		if (started.has(id)) {
+			store.count('duplicate.started');
+			continue;
+		}
+		kept.push(item);
+	}
+	// Saved by n8n when this execution ends (execution-lifecycle-hooks.js saveStaticData): the
+	// live ledger, with every claim of this process up to that moment.
+	this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = store.toJSON() as unknown as IDataObject;
+	return kept;
 }
 
 function isLoopback(url: string): boolean {
@@ -191,13 +314,16 @@ function validNumber(value: unknown, fallback: number, min: number): number {
 }
 
 /**
- * Writes the answer ourselves (any status, the 200 included) and tells n8n not to answer. Whether n8n
- * starts an execution depends only on whether the caller also returns workflowData.
+ * Writes a refusal (4xx, 503) ourselves and tells n8n not to answer. Whether n8n starts an
+ * execution depends only on whether the caller also returns workflowData.
  */
-function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+function reply(ctx: IWebhookFunctions, status: number, body: IDataObject, retryAfterSeconds?: number): IWebhookResponseData {
 	try {
 		const res = ctx.getResponseObject();
-		if (!res.headersSent) res.status(status).json(body);
+		if (!res.headersSent) {
+			if (retryAfterSeconds !== undefined && typeof res.setHeader === 'function') res.setHeader('Retry-After', String(retryAfterSeconds));
+			res.status(status).json(body);
+		}
 	} catch {
 		// The connection is gone; there is no one left to answer.
 	}

@@ -88,6 +88,15 @@ export const triggerProperties: INodeProperties[] = [
 					'Comma-separated paths to delete from the POS payload before the workflow sees it, to keep personal data out of executions. Use * for every key or list element, e.g. tenders.*.card. The POS node can fetch full objects by ID when a step needs them.',
 			},
 			{
+				displayName: 'Max Events Waiting to Start',
+				name: 'maxPendingEvents',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 100,
+				description:
+					'Accepted events whose execution n8n has not started yet, at most. Beyond this, new events are answered 503 with Retry-After, so the POS sends them again later instead of a backlog that a crash would lose.',
+			},
+			{
 				displayName: 'Max Remembered Event IDs',
 				name: 'maxLedgerEntries',
 				type: 'number',

@@ -17,7 +17,8 @@ export interface DeliverySettings {
 }
 
 export type DeliveryResult =
-	| { kind: 'accepted'; item: PosEventItem }
+	/** claimKeys: what the ledger claimed for it (the id, then replay keys); empty without dedupe. */
+	| { kind: 'accepted'; item: PosEventItem; claimKeys: string[] }
 	| { kind: 'duplicate'; id: string }
 	| { kind: 'ignored'; id: string; type: string | null }
 	| { kind: 'rejected'; status: 400 | 401; reason: RejectReason; message: string }
@@ -104,7 +105,8 @@ export function processDelivery(
 		identity.id = id;
 		const item = toEventItem(identity as typeof identity & { id: string }, provider.id, data, new Date(nowMs).toISOString());
 		if (settings.includeHeaders) item.headers = safeHeaders(request.headers, provider.secretHeaders(credential));
-		return { kind: 'accepted', item };
+		const claimKeys = settings.dedupe && ledger ? [id, ...claim.replayIds] : [];
+		return { kind: 'accepted', item, claimKeys };
 	} catch (error) {
 		if (error instanceof WebhookRejection) {
 			ledger?.count(`rejected.${error.reason}`);

@@ -39,6 +39,44 @@ export interface RecordedRequest {
 	body?: unknown;
 }
 
+/**
+ * n8n's processed-data table (the deduplication helpers, mode 'entries'), as
+ * n8n/dist/deduplication/deduplication-helper.js keeps it: one list per workflow and scope,
+ * oldest first, trimmed to maxEntries. It outlives a simulated restart (resetLedgersForTest), as
+ * the database does. Pass the same object to every context of one "database".
+ */
+export class ProcessedDataTable {
+	readonly rows = new Map<string, string[]>();
+	writes = 0;
+	/** Makes the next write fail, as a database error would. */
+	failNext = false;
+
+	key(workflowId: string, scope: string, nodeId: string): string {
+		return `${workflowId}|${scope === 'node' ? `n:${nodeId}` : ''}`;
+	}
+
+	checkAndRecord(key: string, items: Array<string | number>, maxEntries?: number): { new: Array<string | number>; processed: Array<string | number> } {
+		if (this.failNext) {
+			this.failNext = false;
+			throw new Error('SQLITE_BUSY: database is locked');
+		}
+		const row = this.rows.get(key) ?? [];
+		const known = new Set(row);
+		const out = { new: [] as Array<string | number>, processed: [] as Array<string | number> };
+		for (const item of items) {
+			if (known.has(String(item))) out.processed.push(item);
+			else {
+				out.new.push(item);
+				row.push(String(item));
+			}
+		}
+		if (maxEntries) row.splice(0, Math.max(0, row.length - maxEntries));
+		this.rows.set(key, row);
+		this.writes++;
+		return out;
+	}
+}
+
 export interface ExecuteContextOptions {
 	nodeType: INodeType;
 	/** The node's parameters as saved in the workflow (defaults are added like n8n does). */
@@ -57,6 +95,8 @@ export interface ExecuteContextOptions {
 	nodeName?: string;
 	/** Per-request timeout of the HTTP helper. */
 	httpTimeoutMs?: number;
+	/** n8n's processed-data table (deduplication helpers); a fresh one when not given. */
+	processedData?: ProcessedDataTable;
 }
 
 export interface ExecuteHarness {
@@ -128,6 +168,7 @@ export function createExecuteContext(options: ExecuteContextOptions): ExecuteHar
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
 	const credentials = options.credentials === undefined ? null : options.credentials;
+	const processedData = options.processedData ?? new ProcessedDataTable();
 
 	const node: INode = {
 		id: 'pos-node-1',
@@ -255,6 +296,18 @@ export function createExecuteContext(options: ExecuteContextOptions): ExecuteHar
 			},
 			async httpRequest(requestOptions: IHttpRequestOptions) {
 				return await httpRequest(requestOptions);
+			},
+			async checkProcessedAndRecord(items: Array<string | number>, scope: string, dedupeOptions: { mode: string; maxEntries?: number }) {
+				if (dedupeOptions.mode !== 'entries') throw new Error('The test harness models only mode "entries"');
+				await Promise.resolve(); // n8n reads and writes the database: never synchronous
+				const key = processedData.key(String(options.workflowId ?? 'wf-test'), scope, node.id);
+				return processedData.checkAndRecord(key, items, dedupeOptions.maxEntries);
+			},
+			async removeProcessed(items: Array<string | number>, scope: string) {
+				await Promise.resolve();
+				const key = processedData.key(String(options.workflowId ?? 'wf-test'), scope, node.id);
+				const row = processedData.rows.get(key) ?? [];
+				processedData.rows.set(key, row.filter((value) => !items.map(String).includes(value)));
 			},
 			returnJsonArray(data: IDataObject | IDataObject[]): INodeExecutionData[] {
 				return (Array.isArray(data) ? data : [data]).map((json) => ({ json }));

@@ -24,7 +24,10 @@ export interface FakeWebhookOptions {
 
 export interface FakeWebhookRun {
 	ctx: IWebhookFunctions;
-	response: { status?: number; body?: unknown };
+	response: { status?: number; body?: unknown; headers?: Record<string, string> };
+	/** What n8n does after webhook() returned: writes its answer (or the client hangs up). */
+	n8nAnswers(status: number, body?: unknown): void;
+	clientHangsUp(): void;
 	staticData: IDataObject;
 	credentialLoads: () => number;
 	logs: string[];
@@ -48,15 +51,31 @@ export function fakeWebhookContext(request: FakeRequest, options: FakeWebhookOpt
 	const headers: Record<string, string | string[] | undefined> = {};
 	for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
 	const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
+	const listeners: Record<string, Array<() => void>> = {};
+	const emit = (event: string) => {
+		for (const listener of listeners[event]?.splice(0) ?? []) listener();
+	};
 	const res = {
 		headersSent: false,
+		statusCode: 200,
 		status(code: number) {
 			response.status = code;
+			res.statusCode = code;
+			return res;
+		},
+		setHeader(name: string, value: string) {
+			response.headers = { ...(response.headers ?? {}), [name.toLowerCase()]: value };
 			return res;
 		},
 		json(body: unknown) {
 			response.body = body;
 			res.headersSent = true;
+			emit('finish');
+			emit('close');
+			return res;
+		},
+		once(event: string, listener: () => void) {
+			(listeners[event] ??= []).push(listener);
 			return res;
 		},
 	};
@@ -90,7 +109,17 @@ export function fakeWebhookContext(request: FakeRequest, options: FakeWebhookOpt
 			debug: () => undefined,
 		},
 	};
-	return { ctx: ctx as unknown as IWebhookFunctions, response, staticData, credentialLoads: () => loads, logs };
+	return {
+		ctx: ctx as unknown as IWebhookFunctions,
+		response,
+		staticData,
+		credentialLoads: () => loads,
+		logs,
+		n8nAnswers: (status, body) => {
+			if (!res.headersSent) res.status(status).json(body);
+		},
+		clientHangsUp: () => emit('close'),
+	};
 }
 
 /** What n8n would have saved: static data through JSON, as the database stores it. */

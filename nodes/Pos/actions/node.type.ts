@@ -2,7 +2,7 @@ import type { AllEntities } from 'n8n-workflow';
 
 type NodeMap = {
 	event: 'reconcile' | 'getMany';
-	ledger: 'getStats' | 'forget';
+	ledger: 'getStats' | 'forget' | 'markDone' | 'getFailed';
 	order: 'get';
 };
 

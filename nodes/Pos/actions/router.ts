@@ -10,7 +10,12 @@ type Operation = (this: IExecuteFunctions, items: INodeExecutionData[]) => Promi
 
 const operations: Record<PosType['resource'], Record<string, Operation>> = {
 	event: { reconcile: event.reconcile.execute, getMany: event.getMany.execute },
-	ledger: { getStats: ledger.getStats.execute, forget: ledger.forget.execute },
+	ledger: {
+		getStats: ledger.getStats.execute,
+		forget: ledger.forget.execute,
+		markDone: ledger.markDone.execute,
+		getFailed: ledger.getFailed.execute,
+	},
 	order: { get: order.get.execute },
 };
 

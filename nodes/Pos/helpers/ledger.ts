@@ -2,7 +2,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { describeDamage, type Ledger, type TriggerSettings } from '../../shared/ledger/Ledger';
-import { ledgerFor, persistLedger } from '../../shared/ledger/registry';
+import { ledgerFor, persistLedger, storeFor } from '../../shared/ledger/registry';
+import type { InProcessLedgerStore } from '../../shared/ledger/store';
 
 /** What Reconcile assumes until the trigger has recorded its settings (the trigger's defaults). */
 export const DEFAULT_DEDUPE_WINDOW_HOURS = 72;
@@ -17,6 +18,10 @@ const READER_WINDOW_MS = 720 * 3_600_000;
 
 export interface OpenLedger {
 	ledger: Ledger;
+	/** The same ledger with the trigger's pending claims (ids whose execution is being registered). */
+	store: InProcessLedgerStore;
+	/** Manual runs use the test ledger and record nothing durably. */
+	isTest: boolean;
 	/** Marks the ledger for saving with this execution's static data (not for manual runs). */
 	persist(): void;
 	/** What the workflow's POS Webhook Trigger runs with, when it has recorded it. */
@@ -41,7 +46,8 @@ export function openLedger(ctx: IExecuteFunctions, itemIndex: number, options: {
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
 	const staticData = ctx.getWorkflowStaticData('global');
 	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
-	const ledger = ledgerFor({ workflowId, isTest, windowMs: READER_WINDOW_MS }, staticData);
+	const store = storeFor({ workflowId, isTest, windowMs: READER_WINDOW_MS }, staticData);
+	const ledger = store.ledger;
 	if (ledger.damage?.unusable) {
 		throw new NodeOperationError(ctx.getNode(), 'The saved ledger of this workflow cannot be read', {
 			description: `${describeDamage(ledger.damage)}. Update n8n-nodes-pos-webhooks to the version that wrote it; nothing was changed.`,
@@ -53,6 +59,8 @@ export function openLedger(ctx: IExecuteFunctions, itemIndex: number, options: {
 	const trigger = ledger.getTriggerSettings() ?? (isTest ? liveTriggerSettings(workflowId, staticData) : undefined);
 	return {
 		ledger,
+		store,
+		isTest,
 		trigger,
 		windowMs: (trigger?.windowHours ?? DEFAULT_DEDUPE_WINDOW_HOURS) * 3_600_000,
 		persist: () => persistLedger(ledger, staticData, isTest),

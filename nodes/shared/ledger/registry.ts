@@ -1,12 +1,14 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { DEFAULT_MAX_ENTRIES, Ledger } from './Ledger';
+import { InProcessLedgerStore } from './store';
 
 /**
  * One ledger per workflow, shared by every request and execution in this n8n process. n8n loads
  * both of our nodes with the same module cache, so the trigger and the POS node see one map.
  */
 const ledgers = new Map<string, Ledger>();
+const stores = new WeakMap<Ledger, InProcessLedgerStore>();
 
 /** Key of the ledger in the workflow's global static data. */
 export const STATIC_DATA_KEY = 'posWebhooksLedger';
@@ -35,6 +37,17 @@ export function ledgerFor(scope: LedgerScope, staticData: IDataObject): Ledger {
 	ledger.setWindow(scope.windowMs);
 	if (scope.maxEntries !== undefined && scope.maxEntries !== ledger.maxEntries) ledger.setMaxEntries(scope.maxEntries);
 	return ledger;
+}
+
+/** The in-process LedgerStore of a workflow: one per ledger, so pending claims are shared too. */
+export function storeFor(scope: LedgerScope, staticData: IDataObject): InProcessLedgerStore {
+	const ledger = ledgerFor(scope, staticData);
+	let store = stores.get(ledger);
+	if (!store) {
+		store = new InProcessLedgerStore(ledger);
+		stores.set(ledger, store);
+	}
+	return store;
 }
 
 /**

@@ -37,7 +37,7 @@ describe('POS node description', () => {
 		const byResource = Object.fromEntries(
 			operations.map((p) => [p.displayOptions!.show!.resource![0], p.options!.map((o) => ('value' in o ? o.value : undefined))]),
 		);
-		expect(byResource).toEqual({ event: ['getMany', 'reconcile'], ledger: ['forget', 'getStats'], order: ['get'] });
+		expect(byResource).toEqual({ event: ['getMany', 'reconcile'], ledger: ['forget', 'getFailed', 'getStats', 'markDone'], order: ['get'] });
 		for (const p of operations) for (const o of p.options!) expect(o).toHaveProperty('action');
 	});
 
@@ -61,6 +61,7 @@ describe('POS node description', () => {
 			events: '*',
 			lookBackHours: 24,
 			settleDelaySeconds: 300,
+			completionTracking: false,
 			apiOptions: {},
 		});
 	});

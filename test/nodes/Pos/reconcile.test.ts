@@ -5,7 +5,9 @@ import { Webhook } from 'standardwebhooks';
 
 import { processDelivery, type DeliverySettings } from '../../../nodes/PosWebhookTrigger/processDelivery';
 import { Ledger } from '../../../nodes/shared/ledger/Ledger';
-import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
+import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+import { resetLedgersForTest, STATIC_DATA_KEY, storeFor } from '../../../nodes/shared/ledger/registry';
+import { createExecuteContext, ProcessedDataTable } from '../../helpers/executeContext';
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
 import { buildSigningConfig } from '../../../nodes/shared/signingConfig';
 import { genericRecord, makeEvents, squareEvent, standardPayload, stripeEvent, type FixtureEvent } from './fixtures';
@@ -506,5 +508,161 @@ describe('Event > Reconcile: failures', () => {
 		expect(output).toEqual([
 			{ json: { error: expect.stringMatching(/HTTP 403/), description: expect.stringMatching(/rak_event_read/) }, pairedItem: { item: 0 } },
 		]);
+	});
+});
+
+/** The trigger's execute(), the first node of a webhook execution, as n8n runs it. */
+async function webhookExecutionStarts(workflowId: string, ids: string[], database: ProcessedDataTable, staticData: IDataObject = {}) {
+	const trigger = createExecuteContext({
+		nodeType: new PosWebhookTrigger(),
+		parameters: { events: '*' },
+		mode: 'webhook',
+		workflowId,
+		staticData,
+		inputItems: ids.map((id) => ({ json: { id } })),
+		processedData: database,
+	});
+	const [output] = await trigger.run();
+	return output.map((i) => i.json.id);
+}
+
+describe('Event > Reconcile: crash safety (durable "started" records shared with the trigger)', () => {
+	test('an event whose webhook execution started in a process killed before saving the ledger is not emitted again', async () => {
+		const now = Date.now();
+		const events = makeEvents('stripe', 6, now - 5 * HOUR, now - HOUR);
+		server.stripe.push(...events);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		expect(await webhookExecutionStarts(workflowId, [events[1].id, events[4].id], database)).toEqual([events[1].id, events[4].id]);
+		resetLedgersForTest(); // kill -9: the executions never ended, static data was never saved
+
+		const { items } = await runPos({ server, provider: 'stripe', parameters: reconcile(), workflowId, staticData: {}, processedData: database });
+		expect(items.map((i) => i.id)).toEqual([events[0], events[2], events[3], events[5]].map((e) => e.id));
+	});
+
+	test('recovered events are recorded before they are emitted: after a kill, the next run does not emit them twice', async () => {
+		const now = Date.now();
+		const events = makeEvents('square', 4, now - 5 * HOUR, now - HOUR);
+		server.square.push(...events);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		const first = await runPos({ server, provider: 'square', parameters: reconcile(), workflowId, staticData: {}, processedData: database });
+		expect(first.items).toHaveLength(4);
+		resetLedgersForTest(); // killed before the execution ended: neither checkpoint nor ledger was saved
+		const second = await runPos({ server, provider: 'square', parameters: reconcile(), workflowId, staticData: {}, processedData: database });
+		expect(second.items).toEqual([]);
+		// And a late webhook execution of one of them runs no downstream node.
+		expect(await webhookExecutionStarts(workflowId, [events[2].id], database)).toEqual([]);
+	});
+
+	test('an id a webhook claimed but whose execution n8n is still registering (pending) is not emitted', async () => {
+		const now = Date.now();
+		const events = makeEvents('generic', 3, now - 5 * HOUR, now - HOUR);
+		server.generic.push(...events);
+		const workflowId = newWorkflowId();
+		const store = storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, {});
+		expect(store.claimSync([events[0].id], Date.now())).toBe('new');
+		const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: reconcile(), workflowId, processedData: new ProcessedDataTable() });
+		expect(items.map((i) => i.id)).toEqual([events[1].id, events[2].id]);
+	});
+
+	test('manual runs record nothing durably', async () => {
+		const now = Date.now();
+		server.stripe.push(...makeEvents('stripe', 3, now - 5 * HOUR, now - HOUR));
+		const database = new ProcessedDataTable();
+		const { items } = await runPos({ server, provider: 'stripe', parameters: reconcile(), workflowId: newWorkflowId(), mode: 'manual', processedData: database });
+		expect(items).toHaveLength(3);
+		expect(database.writes).toBe(0);
+	});
+});
+
+describe('Event > Reconcile: completion tracking (Mark Done, re-emits, failed events)', () => {
+	const tracking = (extra: IDataObject = {}) => reconcile({ completionTracking: true, finishWithinMinutes: 30, maxReemits: 2, ...extra });
+	const markDone = (eventId: string) => ({ resource: 'ledger', operation: 'markDone', eventId });
+	/** A workflow that has had completion tracking on for a day (its ledger says since when); its static data. */
+	const trackingForADay = (workflowId: string): IDataObject => {
+		const staticData: IDataObject = {};
+		const store = storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, staticData);
+		store.ledger.setReconcile({ ...store.ledger.getReconcile(), completionSince: Date.now() - DAY } as never);
+		staticData[STATIC_DATA_KEY] = JSON.parse(JSON.stringify(store.toJSON()));
+		return staticData;
+	};
+	const at = (provider: 'stripe' | 'square', minutesAgo: number, suffix: string) => {
+		const t = Date.now() - minutesAgo * 60_000;
+		return makeEvents(provider, 1, t, t).map((e) => ({ ...e, id: `${e.id}_${suffix}` }))[0];
+	};
+
+	test('a started event without Mark Done is emitted again once per period, at most Max Re-Emits times, then listed as failed', async () => {
+		const late = at('stripe', 45, 'late');
+		const done = at('stripe', 50, 'done');
+		const gaveUp = at('stripe', 100, 'old');
+		const fresh = at('stripe', 10, 'new');
+		server.stripe.push(gaveUp, done, late, fresh);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		const staticData = trackingForADay(workflowId);
+		const all = [late.id, done.id, gaveUp.id, fresh.id];
+		expect(await webhookExecutionStarts(workflowId, all, database, staticData)).toEqual(all);
+		await runPos({ server, provider: 'stripe', parameters: markDone(done.id), workflowId, staticData, processedData: database });
+
+		const first = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: database });
+		// late: 45 min old, period 30 min: re-emit number 1. done: finished. fresh: not due. gaveUp: 100 min = 3 periods > 2.
+		expect(first.items.map((i) => [i.id, i.reemitted, i.recovered])).toEqual([[late.id, 1, true]]);
+		const second = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: database });
+		expect(second.items).toEqual([]); // re-emit number 1 was made already
+
+		const failed = await runPos({ server, provider: 'stripe', parameters: { resource: 'ledger', operation: 'getFailed' }, workflowId, staticData, processedData: database });
+		expect(failed.items.map((i) => [i.id, i.reemits])).toEqual([[gaveUp.id, 2]]);
+	});
+
+	test('without the option nothing is re-emitted, and Mark Done in a manual run marks nothing', async () => {
+		const event = at('stripe', 45, 'x');
+		server.stripe.push(event);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		const staticData = trackingForADay(workflowId);
+		await webhookExecutionStarts(workflowId, [event.id], database, staticData);
+		expect((await runPos({ server, provider: 'stripe', parameters: reconcile(), workflowId, staticData, processedData: database })).items).toEqual([]);
+		const writes = database.writes;
+		await runPos({ server, provider: 'stripe', parameters: markDone(event.id), workflowId, staticData, processedData: database, mode: 'manual' });
+		expect(database.writes).toBe(writes);
+		const tracked = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: database });
+		expect(tracked.items.map((i) => i.id)).toEqual([event.id]);
+	});
+
+	test('a kill after the re-emit was recorded: the next run does not emit it twice in the same period', async () => {
+		const event = at('square', 40, 'k');
+		server.square.push(event);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		await webhookExecutionStarts(workflowId, [event.id], database);
+		const saved = trackingForADay(workflowId);
+		const first = await runPos({ server, provider: 'square', parameters: tracking(), workflowId, staticData: JSON.parse(JSON.stringify(saved)), processedData: database });
+		expect(first.items.map((i) => i.id)).toEqual([event.id]);
+		resetLedgersForTest(); // kill -9 before anything was saved
+		const again = await runPos({ server, provider: 'square', parameters: tracking(), workflowId, staticData: JSON.parse(JSON.stringify(saved)), processedData: database });
+		expect(again.items).toEqual([]);
+	});
+
+	test('an execution registered but killed before its first step (no started record) is re-emitted too', async () => {
+		const event = at('stripe', 35, 'reg');
+		server.stripe.push(event);
+		const workflowId = newWorkflowId();
+		const staticData = trackingForADay(workflowId);
+		// n8n answered 200 (registered): the trigger confirmed the id; the execution never ran.
+		expect(storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, staticData).claimSync([event.id], Date.now())).toBe('new');
+		storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, staticData).confirmSync([event.id], Date.now());
+		const { items } = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: new ProcessedDataTable() });
+		expect(items.map((i) => [i.id, i.reemitted])).toEqual([[event.id, 1]]);
+	});
+
+	test('events from before completion tracking was turned on are not re-emitted', async () => {
+		const event = at('stripe', 45, 'before');
+		server.stripe.push(event);
+		const workflowId = newWorkflowId();
+		const database = new ProcessedDataTable();
+		await webhookExecutionStarts(workflowId, [event.id], database);
+		const { items } = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData: {}, processedData: database });
+		expect(items).toEqual([]);
 	});
 });

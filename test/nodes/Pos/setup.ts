@@ -4,7 +4,7 @@ import { Pos } from '../../../nodes/Pos/Pos.node';
 import { retryTiming } from '../../../nodes/Pos/transport';
 import { ledgerFor } from '../../../nodes/shared/ledger/registry';
 import type { Ledger, TriggerSettings } from '../../../nodes/shared/ledger/Ledger';
-import { createExecuteContext, type ExecuteHarness } from '../../helpers/executeContext';
+import { createExecuteContext, type ExecuteHarness, type ProcessedDataTable } from '../../helpers/executeContext';
 import type { FixtureServer } from './fixtureServer';
 
 export const HOUR = 3_600_000;
@@ -49,6 +49,8 @@ export interface RunOptions {
 	inputItems?: INodeExecutionData[];
 	itemParameters?: Array<INodeParameters | undefined>;
 	continueOnFail?: boolean;
+	/** n8n's processed-data table; shared between runs that share a database. */
+	processedData?: ProcessedDataTable;
 }
 
 export function posHarness(o: RunOptions): ExecuteHarness {
@@ -62,6 +64,7 @@ export function posHarness(o: RunOptions): ExecuteHarness {
 		mode: o.mode,
 		inputItems: o.inputItems,
 		continueOnFail: o.continueOnFail,
+		processedData: o.processedData,
 	});
 }
 

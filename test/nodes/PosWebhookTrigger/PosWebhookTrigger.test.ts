@@ -7,6 +7,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
+import { createExecuteContext, ProcessedDataTable } from '../../helpers/executeContext';
 import { fakeWebhookContext, savedCopy, type FakeWebhookOptions } from '../../helpers/webhookContext';
 
 const SECRET = 'whsec_' + Buffer.from('a 32 byte key for the tests.....').toString('base64');
@@ -26,10 +27,24 @@ function signedRequest(id: string, payload: object = { type: 'order.paid', data:
 	};
 }
 
-async function deliver(request: ReturnType<typeof signedRequest>, options: Partial<FakeWebhookOptions> = {}) {
+/** n8n's database table behind the deduplication helpers: survives resetLedgersForTest (a restart). */
+let database = new ProcessedDataTable();
+
+/**
+ * One request as n8n 2.41 handles it: webhook(); when it returns workflowData, n8n registers the
+ * execution, sends the webhookResponse (deferred onReceived reply), then runs the execution,
+ * whose first node is the trigger's execute() with the same static data object.
+ * `start: false` stops after webhook() (n8n has not registered the execution yet).
+ */
+async function deliver(request: ReturnType<typeof signedRequest>, options: Partial<FakeWebhookOptions> & { start?: boolean } = {}) {
 	const run = fakeWebhookContext(request, { credential, credentialId: 'cred-1', ...options });
 	const result = await node.webhook.call(run.ctx);
-	return { ...run, result };
+	let executed: Array<{ json: Record<string, unknown> }> | undefined;
+	if (result.workflowData && options.start !== false) {
+		run.n8nAnswers(200, result.webhookResponse);
+		executed = await startExecution(result.workflowData[0], run.staticData, options);
+	}
+	return { ...run, result, executed };
 }
 
 /** The ids of the items of the one execution a delivery started; [] when it started none. */
@@ -39,13 +54,34 @@ function startedIds(result: IWebhookResponseData): string[] {
 	return result.workflowData[0].map((item) => item.json.id as string);
 }
 
-beforeEach(() => resetLedgersForTest());
+/** The execution n8n starts for workflowData: the trigger's execute() as its first node. */
+async function startExecution(items: unknown, staticData: Record<string, unknown>, options: Partial<FakeWebhookOptions> = {}) {
+	const harness = createExecuteContext({
+		nodeType: node,
+		parameters: { events: '*', ...(options.parameters ?? {}) },
+		mode: options.mode === 'manual' ? 'manual' : 'webhook',
+		workflowId: options.workflowId ?? 'wf-1',
+		staticData: staticData as never,
+		inputItems: items as never,
+		processedData: database,
+	});
+	const [output] = await harness.run();
+	return output as Array<{ json: Record<string, unknown> }>;
+}
+
+beforeEach(() => {
+	resetLedgersForTest();
+	database = new ProcessedDataTable();
+});
 
 describe('reply table', () => {
 	it('valid signature, new event id: one execution with one item, reply accepted', async () => {
-		const { result, response } = await deliver(signedRequest('msg_new'));
+		const { result, response, executed } = await deliver(signedRequest('msg_new'));
+		// n8n sends this webhookResponse, and only after it registered the execution.
+		expect(result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_new' });
+		expect(result.noWebhookResponse).toBeUndefined();
 		expect(response).toEqual({ status: 200, body: { status: 'accepted', id: 'msg_new' } });
-		expect(result.noWebhookResponse).toBe(true); // we answered; n8n still starts the execution
+		expect(executed!.map((i) => i.json.id)).toEqual(['msg_new']);
 		expect(result.workflowData).toHaveLength(1);
 		expect(result.workflowData![0]).toHaveLength(1);
 		const item = result.workflowData![0][0].json;
@@ -165,12 +201,12 @@ describe('exactly once', () => {
 		expect(startedIds(other.result)).toEqual(['msg_after_restart']);
 	});
 
-	it('saving writes the latest ledger even when an older request saves last', async () => {
+	it('saving writes the latest ledger even when an older execution saves last', async () => {
 		const a = await deliver(signedRequest('msg_a'), { staticData: {} });
 		const b = await deliver(signedRequest('msg_b'), { staticData: {} });
-		// n8n saves request a after request b: a's save must still include b's id.
+		// n8n saves execution a after execution b: a's save must still include b's id.
 		const savedLast = savedCopy(a.staticData);
-		void b;
+		expect(b.executed!.map((i) => i.json.id)).toEqual(['msg_b']);
 		resetLedgersForTest();
 		const retryB = await deliver(signedRequest('msg_b'), { staticData: savedLast });
 		expect(retryB.result.webhookResponse).toEqual({ status: 'duplicate', id: 'msg_b' });
@@ -328,5 +364,123 @@ describe('output options and credentials', () => {
 		} finally {
 			jest.useRealTimers();
 		}
+	});
+});
+
+describe('crash safety: the 200 means "registered", a claim is pending until the execution starts', () => {
+	it('webhook() answers nothing itself for a new event: n8n sends the 200 after registering the execution', async () => {
+		const { result, response } = await deliver(signedRequest('msg_deferred'), { start: false });
+		expect(response).toEqual({});
+		expect(result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_deferred' });
+		expect(result.workflowData![0].map((i) => i.json.id)).toEqual(['msg_deferred']);
+	});
+
+	it('a retry while the first delivery is still being registered is a duplicate (the pending claim holds)', async () => {
+		const staticData = {};
+		await deliver(signedRequest('msg_pending'), { start: false, staticData });
+		const retry = await deliver(signedRequest('msg_pending'), { staticData });
+		expect(retry.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_pending' } });
+	});
+
+	it('n8n could not register the execution (it answers 500): the claim is released and the POS retry is accepted', async () => {
+		const first = await deliver(signedRequest('msg_500'), { start: false });
+		first.n8nAnswers(500, { message: 'There was a problem executing the workflow' });
+		const retry = await deliver(signedRequest('msg_500'));
+		expect(retry.result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_500' });
+		expect(retry.executed!.map((i) => i.json.id)).toEqual(['msg_500']);
+	});
+
+	it('the POS hangs up before any answer: the claim is released and the retry is accepted', async () => {
+		const first = await deliver(signedRequest('msg_hangup'), { start: false });
+		first.clientHangsUp();
+		const retry = await deliver(signedRequest('msg_hangup'));
+		expect(retry.executed!.map((i) => i.json.id)).toEqual(['msg_hangup']);
+	});
+
+	it('killed before registration: the saved ledger never holds the pending id, so the retry after restart runs it', async () => {
+		const staticData = {};
+		await deliver(signedRequest('msg_unregistered'), { start: false, staticData });
+		// Another execution ends meanwhile and n8n saves the (shared) static data.
+		const other = await deliver(signedRequest('msg_other'), { staticData });
+		const saved = savedCopy(other.staticData);
+		resetLedgersForTest(); // kill -9
+		const retry = await deliver(signedRequest('msg_unregistered'), { staticData: saved });
+		expect(retry.executed!.map((i) => i.json.id)).toEqual(['msg_unregistered']);
+		const otherAgain = await deliver(signedRequest('msg_other'), { staticData: saved });
+		expect(otherAgain.result.webhookResponse).toEqual({ status: 'duplicate', id: 'msg_other' });
+	});
+
+	it('killed after the execution started but before static data was saved: the retry runs no downstream node', async () => {
+		const first = await deliver(signedRequest('msg_started'), { staticData: {} });
+		expect(first.executed!.map((i) => i.json.id)).toEqual(['msg_started']);
+		resetLedgersForTest(); // kill -9: the execution never ended, its static data was never saved
+		const retry = await deliver(signedRequest('msg_started'), { staticData: {} });
+		expect(retry.result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_started' }); // the ledger lost it...
+		expect(retry.executed).toEqual([]); // ...the durable record did not: nothing reaches the next node
+		expect(database.writes).toBe(2);
+		// From then on the restarted ledger knows it again.
+		const third = await deliver(signedRequest('msg_started'), { staticData: retry.staticData });
+		expect(third.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_started' } });
+	});
+
+	it('back-pressure: beyond Max Events Waiting to Start, a new event gets 503 with Retry-After; duplicates still get 200', async () => {
+		const staticData = {};
+		const parameters = { options: { maxPendingEvents: 2 } };
+		const waiting = [
+			await deliver(signedRequest('msg_bp1'), { start: false, staticData, parameters }),
+			await deliver(signedRequest('msg_bp2'), { start: false, staticData, parameters }),
+		];
+		const refused = await deliver(signedRequest('msg_bp3'), { start: false, staticData, parameters });
+		expect(refused.result).toEqual({ noWebhookResponse: true });
+		expect(refused.response).toEqual({
+			status: 503,
+			headers: { 'retry-after': '10' },
+			body: { status: 'busy', reason: 'overloaded', message: 'Too many events waiting; retry later' },
+		});
+		const dup = await deliver(signedRequest('msg_bp1'), { start: false, staticData, parameters });
+		expect(dup.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_bp1' } });
+		// n8n starts the waiting executions: the retry of the refused event is accepted.
+		for (const w of waiting) {
+			w.n8nAnswers(200, w.result.webhookResponse);
+			await startExecution(w.result.workflowData![0], staticData, { parameters });
+		}
+		const retry = await deliver(signedRequest('msg_bp3'), { staticData, parameters });
+		expect(retry.executed!.map((i) => i.json.id)).toEqual(['msg_bp3']);
+	});
+
+	it('test-URL executions record nothing durably and pass their item on', async () => {
+		const test = await deliver(signedRequest('msg_manual'), { mode: 'manual' });
+		expect(test.executed!.map((i) => i.json.id)).toEqual(['msg_manual']);
+		expect(database.writes).toBe(0);
+	});
+
+	it('the durable record cannot be written (database error): the execution fails before any downstream node, visibly', async () => {
+		database.failNext = true;
+		await expect(deliver(signedRequest('msg_dberror'))).rejects.toThrow('database is locked');
+	});
+});
+
+describe("n8n's 2xx settles the claim", () => {
+	it('the 200 (execution registered) confirms the claim even if the execution runs in another process: no back-pressure from it', async () => {
+		const staticData = {};
+		const parameters = { options: { maxPendingEvents: 1 } };
+		const first = await deliver(signedRequest('msg_elsewhere'), { start: false, staticData, parameters });
+		first.n8nAnswers(200, first.result.webhookResponse); // a queue-mode worker will run it
+		const next = await deliver(signedRequest('msg_next'), { start: false, staticData, parameters });
+		expect(next.result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_next' });
+		const retry = await deliver(signedRequest('msg_elsewhere'), { start: false, staticData, parameters });
+		expect(retry.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_elsewhere' } });
+	});
+});
+
+describe('durable "started" records under concurrency', () => {
+	it('concurrent executions share database writes (group commit), and one event id passes once', async () => {
+		const staticData = {};
+		const ids = Array.from({ length: 10 }, (_v, i) => `msg_batch_${i}`);
+		const outputs = await Promise.all([...ids, 'msg_batch_3'].map((id) => startExecution([{ json: { id } }], staticData)));
+		const passed = outputs.flat().map((i) => i.json.id);
+		expect(passed.sort()).toEqual([...ids].sort()); // msg_batch_3 once
+		expect(database.writes).toBeLessThan(ids.length); // rows rewritten fewer times than executions
+		expect(database.rows.get('wf-1|')).toHaveLength(10);
 	});
 });

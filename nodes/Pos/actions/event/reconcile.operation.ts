@@ -6,9 +6,12 @@ import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOption
 import { asNodeError, errorItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
 import { openLedger } from '../../helpers/ledger';
+import { recordStarted } from '../../../shared/ledger/durable';
+import { completionProperties, reemitUnfinished } from './completion';
 import { reconcileWindow } from '../../helpers/window';
 import { listEvents } from '../../transport';
 import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
+import type { InProcessLedgerStore } from '../../../shared/ledger/store';
 
 const properties: INodeProperties[] = [
 	{
@@ -48,6 +51,7 @@ const properties: INodeProperties[] = [
 		description:
 			'Events newer than this are left for the next run, so that webhooks still on their way (and POS retries) arrive first instead of being reported as missed',
 	},
+	...completionProperties,
 	eventsApiOptions,
 ];
 
@@ -83,7 +87,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const style = eventsStyleOf(ctx, api, itemIndex, 'reconciliation');
 	const adapter = eventsAdapterFor(style);
 	const baseUrl = requireBaseUrl(ctx, api, itemIndex);
-	const { ledger, windowMs, persist, trigger } = openLedger(ctx, itemIndex);
+	const { ledger, store, isTest, windowMs, persist, trigger } = openLedger(ctx, itemIndex);
 	if (!trigger) {
 		ctx.logger.warn(
 			'POS reconciliation: the POS Webhook Trigger of this workflow has not recorded its settings yet (it does with its next delivery); ' +
@@ -143,7 +147,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 							withoutId++;
 							continue;
 						}
-						if (!wanted(item.type) || inThisPull.has(item.id) || ledger.has(item.id, nowMs)) continue;
+						if (!wanted(item.type) || inThisPull.has(item.id) || store.hasSync(item.id, nowMs)) continue;
 						inThisPull.add(item.id);
 						candidates.push(item);
 					}
@@ -160,26 +164,78 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 		ctx.logger.warn(`POS reconciliation: ${withoutId} listed events had no event ID and were skipped (check the ID Field in API Options)`);
 	}
 
-	// 2. The pull is complete: claim (synchronously; ids a webhook claimed meanwhile are skipped) and emit.
-	candidates.sort(byOccurredAt);
-	const claimMs = Date.now();
-	const recovered: INodeExecutionData[] = [];
-	for (const item of candidates) {
-		if (!ledger.claim(item.id, claimMs)) continue;
-		if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
-		item.recovered = true;
-		recovered.push({ json: item, pairedItem: { item: itemIndex } });
-	}
+	// 2. The pull is complete: claim, record durably, emit (see recoverCandidates).
+	const recovered = await recoverCandidates(ctx, store, candidates, itemIndex, isTest, fieldsToRemove);
 	if (recovered.length > 0) ledger.count('recovered', recovered.length);
 
 	const previousCheckpointMs = window.fromCheckpoint && previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
 	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, window.endMs) : window.endMs;
 	ledger.setReconcile({
+		...ledger.getReconcile(), // keeps completion tracking's state (completion.ts)
 		checkpoint: new Date(checkpointMs).toISOString(),
 		lastCompletedAt: new Date(Date.now()).toISOString(),
 		lastRecovered: recovered.length,
 	});
 	persist();
+
+	// 3. Completion tracking (optional, completion.ts): started but unfinished events, emitted again.
+	let reemitted: INodeExecutionData[] = [];
+	try {
+		reemitted = await reemitUnfinished(ctx, {
+			adapter,
+			list: { pageSize: apiOptions.pageSize, generic: apiOptions.generic, call: callOptions(baseUrl, apiOptions, itemIndex) },
+			toItem: (listed, receivedAt) => {
+				const item = listedToItem(listed, api.provider, api.credential, receivedAt);
+				if (item && fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
+				return item;
+			},
+			wanted,
+			store,
+			nowMs,
+			itemIndex,
+			emittedNow: new Set(recovered.map((r) => String(r.json.id))),
+			persist,
+		});
+	} catch (error) {
+		// The recovered events above must still go out; the re-emission is decided again next run.
+		ctx.logger.warn(`POS reconciliation: re-emitting unfinished events failed this time: ${(error as Error).message}`);
+	}
+	return [...recovered, ...reemitted];
+}
+
+/**
+ * Crash safety of reconciliation, kept apart from the pull: claim the candidates (synchronously;
+ * ids a webhook claimed meanwhile are skipped), then record durably that they started, as the
+ * trigger's execute() does, BEFORE emitting them. An id already recorded (its webhook execution
+ * started in a process that died before saving the ledger) is known again and not emitted, so
+ * no downstream effect runs twice. Manual runs ("Execute step") record nothing durably.
+ */
+async function recoverCandidates(
+	ctx: IExecuteFunctions,
+	store: InProcessLedgerStore,
+	candidates: PosEventItem[],
+	itemIndex: number,
+	isTest: boolean,
+	fieldsToRemove: readonly string[],
+): Promise<INodeExecutionData[]> {
+	candidates.sort(byOccurredAt);
+	const claimMs = Date.now();
+	const claimed = candidates.filter((item) => store.claimSync([item.id], claimMs) === 'new');
+	let started: Set<string>;
+	try {
+		started = isTest ? new Set() : await recordStarted(ctx, claimed.map((item) => item.id));
+	} catch (error) {
+		for (const item of claimed) await store.release([item.id]);
+		throw asNodeError(ctx, error, itemIndex);
+	}
+	const recovered: INodeExecutionData[] = [];
+	for (const item of claimed) {
+		store.confirmSync([item.id], claimMs);
+		if (started.has(item.id)) continue;
+		if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
+		item.recovered = true;
+		recovered.push({ json: item, pairedItem: { item: itemIndex } });
+	}
 	return recovered;
 }
 

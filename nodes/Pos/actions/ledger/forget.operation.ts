@@ -3,6 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { forEachItem } from '../../helpers/forEachItem';
 import { openLedger } from '../../helpers/ledger';
+import { forgetStarted } from '../../../shared/ledger/durable';
 
 const properties: INodeProperties[] = [
 	{
@@ -26,9 +27,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (eventId === '') {
 			throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
 		}
-		const { ledger, persist } = openLedger(this, itemIndex, { live: true });
-		const forgotten = ledger.forget(eventId);
+		const { store, persist } = openLedger(this, itemIndex, { live: true });
+		const forgotten = await store.forget(eventId);
 		if (forgotten) persist();
+		// The durable "started" record too, or the next delivery would be dropped as already started.
+		await forgetStarted(this, eventId);
 		return [{ json: { eventId, forgotten }, pairedItem: { item: itemIndex } }];
 	});
 }

@@ -1,0 +1,153 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+/**
+ * The durable half of the ledger: "this event's execution has started" written to n8n's own
+ * database through n8n's deduplication helpers (the table behind the Remove Duplicates node),
+ * awaited before any downstream node runs.
+ *
+ * Why: the in-process ledger is saved in static data only when an execution ends, so a process
+ * killed mid-way restarts with a ledger that lacks the last events. A POS retry or a
+ * reconciliation of such an event must still be recognised, or its effect would run twice.
+ *
+ * n8n keeps one JSON row per workflow for this scope and rewrites it whole per call, reading it
+ * first without a lock. Calls for one workflow are therefore chained here, one at a time, so two
+ * executions of this process never overwrite each other's record. (Across processes, in queue
+ * mode, the shared ledger is the authority instead.) Records arriving meanwhile are written
+ * together (recordBatched).
+ */
+
+/** Records kept per workflow. Enough for every event of a long outage window at restaurant rates;
+ * each call rewrites about 25 bytes per record. */
+export const DURABLE_RECORDS = 10_000;
+
+const PREFIX = 'posWebhooks:started:';
+const DONE_PREFIX = 'posWebhooks:done:';
+const ATTEMPT_PREFIX = 'posWebhooks:reemit:';
+
+const chains = new Map<string, Promise<unknown>>();
+
+function serialised<T>(workflowId: string, work: () => Promise<T>): Promise<T> {
+	const previous = chains.get(workflowId) ?? Promise.resolve();
+	const next = previous.then(work, work);
+	const settled = next.then(
+		() => undefined,
+		() => undefined,
+	);
+	chains.set(workflowId, settled);
+	void settled.then(() => {
+		if (chains.get(workflowId) === settled) chains.delete(workflowId);
+	});
+	return next;
+}
+
+interface Waiter {
+	ctx: IExecuteFunctions;
+	values: string[];
+	resolve: (processed: Set<string>) => void;
+	reject: (error: unknown) => void;
+}
+const waiting = new Map<string, Waiter[]>();
+
+/**
+ * Check-and-record with group commit: values of every caller that arrives while a write of this
+ * workflow is in flight go to the database together in the next write, one row rewrite for all
+ * of them. Under load that keeps the time between a flow's effect and its record short (what a
+ * kill can interrupt). Resolves with the values of this caller that were already recorded; a
+ * value sent twice in one batch counts as recorded for the second caller.
+ */
+function recordBatched(ctx: IExecuteFunctions, values: string[]): Promise<Set<string>> {
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	return new Promise<Set<string>>((resolve, reject) => {
+		let queue = waiting.get(workflowId);
+		if (!queue) {
+			queue = [];
+			waiting.set(workflowId, queue);
+			void serialised(workflowId, async () => await flush(workflowId));
+		}
+		queue.push({ ctx, values, resolve, reject });
+	});
+}
+
+async function flush(workflowId: string): Promise<void> {
+	const batch = waiting.get(workflowId) ?? [];
+	waiting.delete(workflowId); // later callers start the next batch, chained after this one
+	const all = [...new Set(batch.flatMap((w) => w.values))];
+	if (all.length === 0) return;
+	try {
+		const result = await batch[0].ctx.helpers.checkProcessedAndRecord(all, 'workflow', { mode: 'entries', maxEntries: DURABLE_RECORDS });
+		const recorded = new Set(result.processed.map(String));
+		const claimedInBatch = new Set<string>();
+		for (const w of batch) {
+			const processed = new Set<string>();
+			for (const value of w.values) {
+				if (recorded.has(value) || claimedInBatch.has(value)) processed.add(value);
+				claimedInBatch.add(value);
+			}
+			w.resolve(processed);
+		}
+	} catch (error) {
+		for (const w of batch) w.reject(error);
+	}
+}
+
+/** Whether this n8n offers the deduplication helpers (n8n 1.70 and later). */
+export function canRecordDurably(ctx: IExecuteFunctions): boolean {
+	return typeof (ctx.helpers as Partial<IExecuteFunctions['helpers']>).checkProcessedAndRecord === 'function';
+}
+
+/**
+ * Records that these events started, atomically per workflow in this process. Returns the ids
+ * that were already recorded (their execution started before: drop them, their effect ran or is
+ * visible in n8n as crashed).
+ */
+export async function recordStarted(ctx: IExecuteFunctions, eventIds: string[]): Promise<Set<string>> {
+	if (eventIds.length === 0 || !canRecordDurably(ctx)) return new Set();
+	const processed = await recordBatched(ctx, eventIds.map((id) => PREFIX + id));
+	return new Set([...processed].map((value) => value.slice(PREFIX.length)));
+}
+
+/** Ledger > Forget: the durable record goes too, so the event can really be processed again. */
+export async function forgetStarted(ctx: IExecuteFunctions, eventId: string): Promise<void> {
+	if (!canRecordDurably(ctx)) return;
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	await serialised(workflowId, async () =>
+		await ctx.helpers.removeProcessed([PREFIX + eventId], 'workflow', { mode: 'entries' }),
+	);
+}
+
+/** POS > Ledger > Mark Done: the event's flow finished; completion tracking will not re-emit it. */
+export async function recordDone(ctx: IExecuteFunctions, eventIds: string[]): Promise<void> {
+	if (eventIds.length === 0 || !canRecordDurably(ctx)) return;
+	await recordBatched(ctx, eventIds.map((id) => DONE_PREFIX + id));
+}
+
+/**
+ * Of these ids, those no Mark Done finished. n8n's helpers can only check by recording, so the
+ * values the check added are removed again within the same turn of the chain: no other call of
+ * this process sees them. (While they are there they count against DURABLE_RECORDS: a check of
+ * many unfinished ids on a full row pushes out as many of the oldest records.)
+ */
+export async function notDone(ctx: IExecuteFunctions, eventIds: string[]): Promise<string[]> {
+	if (eventIds.length === 0 || !canRecordDurably(ctx)) return [];
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	const options = { mode: 'entries' as const, maxEntries: DURABLE_RECORDS };
+	const values = eventIds.map((id) => DONE_PREFIX + id);
+	return await serialised(workflowId, async () => {
+		const result = await ctx.helpers.checkProcessedAndRecord(values, 'workflow', options);
+		if (result.new.length > 0) await ctx.helpers.removeProcessed(result.new, 'workflow', options);
+		const fresh = new Set(result.new.map(String));
+		return eventIds.filter((_id, i) => fresh.has(values[i]));
+	});
+}
+
+/** Records re-emission number `attempt` of each id; returns those this call recorded (not done before). */
+export async function recordReemit(ctx: IExecuteFunctions, attempts: Array<{ id: string; attempt: number }>): Promise<Set<string>> {
+	if (attempts.length === 0 || !canRecordDurably(ctx)) return new Set();
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	const values = attempts.map(({ id, attempt }) => `${ATTEMPT_PREFIX}${attempt}:${id}`);
+	const result = await serialised(workflowId, async () =>
+		await ctx.helpers.checkProcessedAndRecord(values, 'workflow', { mode: 'entries', maxEntries: DURABLE_RECORDS }),
+	);
+	const fresh = new Set(result.new.map(String));
+	return new Set(attempts.filter((_a, i) => fresh.has(values[i])).map((a) => a.id));
+}
