@@ -1,4 +1,6 @@
-import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeType, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import { createExecuteContext, ProcessedDataTable } from './executeContext';
 
 import type { PosCredentialData } from '../../nodes/shared/providers/types';
 
@@ -28,6 +30,8 @@ export interface FakeWebhookRun {
 	/** What n8n does after webhook() returned: writes its answer (or the client hangs up). */
 	n8nAnswers(status: number, body?: unknown): void;
 	clientHangsUp(): void;
+	/** What the context was made with (webhookAsN8n starts the execution with the same). */
+	options: FakeWebhookOptions;
 	staticData: IDataObject;
 	credentialLoads: () => number;
 	logs: string[];
@@ -119,10 +123,37 @@ export function fakeWebhookContext(request: FakeRequest, options: FakeWebhookOpt
 			if (!res.headersSent) res.status(status).json(body);
 		},
 		clientHangsUp: () => emit('close'),
+		options,
 	};
 }
 
 /** What n8n would have saved: static data through JSON, as the database stores it. */
 export function savedCopy(staticData: IDataObject): IDataObject {
 	return JSON.parse(JSON.stringify(staticData)) as IDataObject;
+}
+
+/** n8n's processed-data table for webhookAsN8n: one per test process, it survives simulated restarts. */
+export const n8nDatabase = new ProcessedDataTable();
+
+/**
+ * A delivery as n8n 2.41 handles it end to end: webhook(); when it returns workflowData for n8n to
+ * answer, n8n registers the execution, sends the webhookResponse (200), then runs the execution,
+ * whose first node is the trigger's execute() with the same static data. Returns webhook()'s result.
+ */
+export async function webhookAsN8n(node: INodeType, run: FakeWebhookRun): Promise<IWebhookResponseData> {
+	const result = await node.webhook!.call(run.ctx);
+	if (result.workflowData && result.noWebhookResponse !== true) {
+		run.n8nAnswers(200, result.webhookResponse);
+		const harness = createExecuteContext({
+			nodeType: node,
+			parameters: { ...DEFAULTS, ...(run.options.parameters ?? {}) } as never,
+			mode: run.options.mode === 'manual' ? 'manual' : 'webhook',
+			workflowId: run.options.workflowId ?? 'wf-1',
+			staticData: run.staticData,
+			inputItems: result.workflowData[0],
+			processedData: n8nDatabase,
+		});
+		await harness.run();
+	}
+	return result;
 }

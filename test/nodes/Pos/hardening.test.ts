@@ -10,7 +10,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
-import { fakeWebhookContext } from '../../helpers/webhookContext';
+import { fakeWebhookContext, webhookAsN8n } from '../../helpers/webhookContext';
 import { makeEvents, standardPayload, type FixtureEvent } from './fixtures';
 import { FixtureServer } from './fixtureServer';
 import { DAY, expectRejection, fastRetries, HOUR, newWorkflowId, runPos, sharedLedger } from './setup';
@@ -48,7 +48,7 @@ async function deliverToTrigger(event: FixtureEvent, parameters: IDataObject, wo
 		},
 		{ credential: { provider: 'standardWebhooks', signingSecret: SW_SECRET }, credentialId: 'cred-sw', parameters, staticData, workflowId },
 	);
-	const result = await trigger.webhook.call(run.ctx);
+	const result = await webhookAsN8n(trigger, run);
 	if (result.workflowData) return { outcome: 'accepted', item: result.workflowData[0][0].json };
 	return { outcome: (result.webhookResponse as { status?: string } | undefined)?.status ?? run.response.status, item: undefined };
 }

@@ -4,7 +4,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 
 import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
-import { fakeWebhookContext } from '../../helpers/webhookContext';
+import { fakeWebhookContext, webhookAsN8n } from '../../helpers/webhookContext';
 import { makeEvents } from './fixtures';
 import { FixtureServer } from './fixtureServer';
 import { HOUR, fastRetries, newWorkflowId, runPos, sharedLedger } from './setup';
@@ -127,7 +127,7 @@ describe('Get Stats and Forget from the editor (manual runs) act on the live led
 			'webhook-signature': new StandardWebhook(SECRET).sign(id, when, body),
 		};
 		const run = fakeWebhookContext({ headers, body }, { credential: { provider: 'standardWebhooks', signingSecret: SECRET }, credentialId: 'cred-ledger', workflowId });
-		return await trigger.webhook.call(run.ctx);
+		return await webhookAsN8n(trigger, run);
 	}
 
 	test('the production trigger records an event; the editor sees it in Get Stats and forgets it; production accepts it again', async () => {

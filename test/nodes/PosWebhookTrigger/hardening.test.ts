@@ -11,7 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
-import { fakeWebhookContext, savedCopy, type FakeRequest } from '../../helpers/webhookContext';
+import { fakeWebhookContext, webhookAsN8n, savedCopy, type FakeRequest } from '../../helpers/webhookContext';
 
 const node = new PosWebhookTrigger();
 const b64 = (secret: string, payload: string | Buffer) => createHmac('sha256', secret).update(payload).digest('base64');
@@ -40,7 +40,7 @@ async function deliver(
 		staticData: options.staticData,
 		workflowId: options.workflowId ?? 'wf-hardening',
 	});
-	const result = await node.webhook.call(run.ctx);
+	const result = await webhookAsN8n(node, run);
 	const executions = result.workflowData ? result.workflowData[0].length : 0;
 	const ws = result.webhookResponse as { status?: string } | undefined;
 	let outcome: string | number;

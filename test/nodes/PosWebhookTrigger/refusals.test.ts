@@ -10,7 +10,7 @@ import { RefusalRateLimiter, refusalFix, resetRefusalLogForTest } from '../../..
 import { resetLedgersForTest } from '../../../nodes/shared/ledger/registry';
 import { PROVIDERS } from '../../../nodes/shared/providers/registry';
 import type { RejectReason } from '../../../nodes/shared/verification';
-import { fakeWebhookContext, type FakeRequest, type FakeWebhookOptions } from '../../helpers/webhookContext';
+import { fakeWebhookContext, webhookAsN8n, type FakeRequest, type FakeWebhookOptions } from '../../helpers/webhookContext';
 
 const node = new PosWebhookTrigger();
 const KEY = 'square signature key 1234567890';
@@ -30,7 +30,7 @@ async function deliver(request: FakeRequest, options: Partial<FakeWebhookOptions
 		webhookUrl: N8N_URL,
 		...options,
 	});
-	return { ...run, result: await node.webhook.call(run.ctx) };
+	return { ...run, result: await webhookAsN8n(node, run) };
 }
 
 beforeEach(() => {

@@ -25,7 +25,7 @@ import { createHmac } from 'node:crypto';
 
 import { PosWebhookTrigger } from '../../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { resetLedgersForTest } from '../../../../nodes/shared/ledger/registry';
-import { fakeWebhookContext } from '../../../helpers/webhookContext';
+import { fakeWebhookContext, webhookAsN8n } from '../../../helpers/webhookContext';
 
 const FIXTURE = {
 	secret: 't0ast-subscription-secret-key',
@@ -50,7 +50,7 @@ async function deliver(headers: Record<string, string>, body = FIXTURE.body) {
 		{ headers: { 'content-type': 'application/json', ...headers }, body },
 		{ credential: { provider: 'toast', signingSecret: FIXTURE.secret }, credentialId: 'cred-toast-doc', workflowId: 'wf-toast-doc' },
 	);
-	return { ...run, result: await node.webhook.call(run.ctx) };
+	return { ...run, result: await webhookAsN8n(node, run) };
 }
 
 beforeEach(() => {
