@@ -16,7 +16,7 @@
  *
  * Import ./userFolder before this file.
  */
-import { ExecuteContext, WebhookContext } from 'n8n-core';
+import { DataDeduplicationService, ExecuteContext, WebhookContext } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
@@ -266,7 +266,8 @@ export class TriggerUnderTest {
 			httpMethod: 'POST',
 			node: this.node.name,
 			path: `${this.webhookId}/pos`,
-			webhookDescription: { name: 'default', httpMethod: 'POST', path: 'pos', responseMode: 'onReceived' },
+			// The node's own webhook description (responseMode, responseData), as n8n reads it.
+			webhookDescription: { ...lookupNodeType(TRIGGER_TYPE).description.webhooks![0] },
 			workflowId: this.workflowId,
 			workflowExecuteAdditionalData: data,
 			webhookId: this.webhookId,
@@ -278,12 +279,6 @@ export class TriggerUnderTest {
 		const nodeType = lookupNodeType(this.node.type);
 		const result = (await nodeType.webhook!.call(context)) as IWebhookResponseData;
 
-		if ((workflow.staticData as IDataObject).__dataChanged === true) {
-			// n8n stores it as JSON in its database (the ObservableObject's marks do not survive that).
-			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
-			delete copy.__dataChanged;
-			this.savedStaticData = copy;
-		}
 
 		// n8n/dist/webhooks/webhook-helpers.js executeWebhook: the node answered itself, or n8n answers
 		// 200 with webhookResponse (no workflowData), or its default "Webhook call received".
@@ -296,9 +291,29 @@ export class TriggerUnderTest {
 		} else if (result.workflowData === undefined) {
 			answer = { status: 200, body: { message: 'Webhook call received' } };
 		} else {
-			answer = { status: 200, body: (result.workflowData[0]?.[0]?.json ?? {}) as IDataObject }; // responseData firstEntryJson
+			// The deferred onReceived reply, sent once the execution is registered
+			// (webhook-on-received-response-extractor.js): responseData if set, else webhookResponse.
+			const responseData = webhookData.webhookDescription.responseData ?? 'firstEntryJson';
+			const body = responseData === 'noData' ? {} : responseData ? { text: String(responseData) } : (result.webhookResponse ?? { message: 'Workflow was started' });
+			answer = { status: 200, body: body as IDataObject };
+			// The execution: its first node is the trigger's own execute() (workflow-execute.js runNode).
+			if (mode !== 'manual') await this.runFirstNode(workflow, data, mode, result.workflowData[0] ?? []);
+		}
+		// n8n saves static data when the execution ends, if changed; stored as JSON in its database.
+		if ((workflow.staticData as IDataObject).__dataChanged === true) {
+			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			delete copy.__dataChanged;
+			this.savedStaticData = copy;
 		}
 		return { ...answer, workflowData: result.workflowData, result };
+	}
+
+	private async runFirstNode(workflow: Workflow, data: IWorkflowExecuteAdditionalData, mode: WorkflowExecuteMode, input: INodeExecutionData[]): Promise<void> {
+		ensureDeduplication();
+		const inputData = { main: [input] };
+		const executeData: IExecuteData = { node: this.node, data: inputData, source: null };
+		const context = new ExecuteContext(workflow, this.node, data, mode, createRunExecutionData({}), 0, input, inputData, executeData, []);
+		await lookupNodeType(TRIGGER_TYPE).execute!.call(context);
 	}
 }
 
@@ -351,4 +366,41 @@ export async function executePos(options: {
 	const context = new ExecuteContext(workflow, node, data, options.mode ?? 'manual', runExecutionData, 0, input, inputData, executeData, []);
 	const output = (await lookupNodeType(POS_TYPE).execute!.call(context)) as INodeExecutionData[][];
 	return { output, items: (output[0] ?? []).map((item) => item.json) };
+}
+
+/** n8n's processed-data table (its CLI backs it with the database): in memory here, mode 'entries'. */
+function ensureDeduplication(): void {
+	try {
+		DataDeduplicationService.getInstance();
+		return;
+	} catch {
+		// not initialised yet
+	}
+	const rows = new Map<string, string[]>();
+	const key = (scope: string, ctx: { workflow: { id?: string }; node?: { id: string } }) => `${ctx.workflow.id}|${scope === 'node' ? ctx.node?.id : ''}`;
+	void DataDeduplicationService.init({
+		async checkProcessedAndRecord(items: Array<string | number>, scope: string, ctx: never, options: { maxEntries?: number }) {
+			const row = rows.get(key(scope, ctx)) ?? [];
+			const out = { new: [] as Array<string | number>, processed: [] as Array<string | number> };
+			for (const item of items) {
+				if (row.includes(String(item))) out.processed.push(item);
+				else {
+					out.new.push(item);
+					row.push(String(item));
+				}
+			}
+			if (options.maxEntries) row.splice(0, Math.max(0, row.length - options.maxEntries));
+			rows.set(key(scope, ctx), row);
+			return out;
+		},
+		async removeProcessed(items: Array<string | number>, scope: string, ctx: never) {
+			rows.set(key(scope, ctx), (rows.get(key(scope, ctx)) ?? []).filter((v) => !items.map(String).includes(v)));
+		},
+		async clearAllProcessedItems(scope: string, ctx: never) {
+			rows.delete(key(scope, ctx));
+		},
+		async getProcessedDataCount(scope: string, ctx: never) {
+			return (rows.get(key(scope, ctx)) ?? []).length;
+		},
+	} as never);
 }
