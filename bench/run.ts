@@ -4,6 +4,7 @@
  *   2. one real n8n, same client and body, 8 concurrent: n8n's Webhook node (no auth, Header
  *      Auth) vs our trigger (accepted with 0 and 50,000 ids, duplicate storm, forged storm)
  *   3. reconciliation of 100,000 events from the POS simulator: time, events/s, peak RSS growth
+ *   4. the shared ledger (queue mode): one Redis claim against an in-process claim, Redis memory per id
  * Everything is a ratio against a baseline measured in the same run: these machines are noisy.
  *   npm run bench -- [--quick]
  */
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 
 import { runN8nThroughput } from './n8n-throughput';
 import { runReconcileBench } from './reconcile';
+import { runRedisClaimBench } from './redis-claim';
 import { runTriggerCost } from './trigger-cost';
 
 const quick = process.argv.includes('--quick');
@@ -20,12 +22,14 @@ const ok = (met: boolean) => (met ? 'met' : 'NOT met');
 
 async function main() {
 	const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-	console.error('[bench] 1/3 trigger cost');
+	console.error('[bench] 1/4 trigger cost');
 	const cost = runTriggerCost();
-	console.error('[bench] 2/3 real n8n throughput (a few minutes)');
+	console.error('[bench] 2/4 real n8n throughput (a few minutes)');
 	const tp = await runN8nThroughput({ durationMs: quick ? 5_000 : 10_000, rounds: quick ? 1 : 3 });
-	console.error('[bench] 3/3 reconciliation of 100,000 events');
+	console.error('[bench] 3/4 reconciliation of 100,000 events');
 	const rec = await runReconcileBench(quick ? 20_000 : 100_000, 1000);
+	console.error('[bench] 4/4 shared ledger: one Redis claim');
+	const redis = await runRedisClaimBench(quick ? 5_000 : 20_000);
 
 	const byName = (prefix: string) => tp.cases.find((c) => c.name.startsWith(prefix));
 	const a = byName('(a)')!;
@@ -65,9 +69,12 @@ async function main() {
 		lines.push(`| ${c.name} | ${c.sustainedRps} req/s sustained (replies ${c.rps}/s, then ${(c.drainMs / 1000).toFixed(1)} s to finish executions), p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms | ${ratio} | ${target} |`);
 	}
 	lines.push(`| reconcile ${rec.events.toLocaleString('en')} events (pages of ${rec.pageSize}) | ${(rec.wallMs / 1000).toFixed(2)} s, ${rec.eventsPerSec} events/s, peak RSS +${rec.peakRssGrowthMB} MB (the ${rec.recovered.toLocaleString('en')} items emitted are ${rec.outputJsonMB} MB as JSON) | | >= 5,000 events/s: ${ok(rec.eventsPerSec >= 5000)}; <= 150 MB: ${ok(rec.peakRssGrowthMB <= 150)} |`);
+	lines.push(`| shared ledger (Redis), one claim, one at a time | ${redis.redisSequentialUsPerClaim} us (in-process: ${(redis.inProcessNsPerClaim / 1000).toFixed(1)} us) | | reported |`);
+	lines.push(`| shared ledger (Redis), claims of one process, 8 concurrent | ${redis.redisConcurrentClaimsPerSec} claims/s | | reported |`);
+	lines.push(`| shared ledger (Redis), claim + confirm per event; memory per remembered id | ${redis.redisClaimConfirmUsPerEvent} us; ${redis.redisBytesPerId} bytes | | reported |`);
 	const table = lines.join('\n');
 	console.log(table);
-	const out = { at: new Date().toISOString(), machine, triggerCost: cost, n8n: tp, reconcile: rec, table };
+	const out = { at: new Date().toISOString(), machine, triggerCost: cost, n8n: tp, reconcile: rec, sharedLedger: redis, table };
 	mkdirSync(join(__dirname, 'results'), { recursive: true });
 	writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify(out, null, 1));
 	console.error(`[bench] written to bench/results/latest.json`);

@@ -6,6 +6,8 @@ import * as ledger from './actions/ledger/Ledger.resource';
 import * as order from './actions/order/Order.resource';
 import { router } from './actions/router';
 import { posApiCredentialTest } from './methods/credentialTest';
+import { testLedgerConnection } from '../shared/ledger/credentialTest';
+import { ledgerStorageProperties } from '../shared/ledger/storageDescription';
 
 export class Pos implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,7 +25,16 @@ export class Pos implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' }],
+		credentials: [
+			{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' },
+			// Only with Ledger Storage "Shared (Redis)" (queue mode); tested by connecting (methods.credentialTest).
+			{
+				name: 'posLedgerRedisApi',
+				required: true,
+				testedBy: 'posLedgerRedisConnection',
+				displayOptions: { show: { ledgerStorage: ['redis'] } },
+			},
+		],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -51,12 +62,18 @@ export class Pos implements INodeType {
 			},
 			...event.description,
 			...ledger.description,
+			// The ledger's storage, for the operations that use the ledger: as in the workflow's trigger.
+			...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { resource: ['ledger'], ...p.displayOptions?.show } } })),
+			...ledgerStorageProperties.map((p) => ({
+				...p,
+				displayOptions: { show: { resource: ['event'], operation: ['reconcile'], ...p.displayOptions?.show } },
+			})),
 			...order.description,
 		],
 	};
 
 	methods = {
-		credentialTest: { posApiCredentialTest },
+		credentialTest: { posApiCredentialTest, posLedgerRedisConnection: testLedgerConnection },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,8 +1,11 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
+	type INodeCredentialTestResult,
 	type IHookFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -13,8 +16,19 @@ import {
 
 import { parseFieldList } from '../shared/event';
 import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
-import { storeFor, STATIC_DATA_KEY } from '../shared/ledger/registry';
-import type { InProcessLedgerStore } from '../shared/ledger/store';
+import { testLedgerConnection } from '../shared/ledger/credentialTest';
+import {
+	LEDGER_CREDENTIAL,
+	SharedLedgerUnavailableError,
+	forgetLedgerConnection,
+	openLedgerStore,
+	storageOf,
+	type LedgerStorage,
+	type OpenedStore,
+} from '../shared/ledger/openStore';
+import { STATIC_DATA_KEY } from '../shared/ledger/registry';
+import { sharedLedgerFactory, type SharedLedgerStore } from '../shared/ledger/sharedStore';
+import type { LedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { triggerProperties } from './description';
@@ -45,7 +59,16 @@ export class PosWebhookTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		// n8n's CredentialsTester takes the first node listing the credential with a testedBy; the
 		// POS node (listed first in package.json) holds the function (nodes/Pos/methods/credentialTest.ts).
-		credentials: [{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' }],
+		credentials: [
+			{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' },
+			// Only with Ledger Storage "Shared (Redis)" (queue mode); tested by connecting (methods.credentialTest).
+			{
+				name: 'posLedgerRedisApi',
+				required: true,
+				testedBy: 'posLedgerRedisConnection',
+				displayOptions: { show: { dedupe: [true], ledgerStorage: ['redis'] } },
+			},
+		],
 		webhooks: [
 			{
 				name: 'default',
@@ -61,6 +84,17 @@ export class PosWebhookTrigger implements INodeType {
 			},
 		],
 		properties: triggerProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async posLedgerRedisConnection(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testLedgerConnection.call(this, credential);
+			},
+		},
 	};
 
 	webhookMethods = {
@@ -85,6 +119,7 @@ export class PosWebhookTrigger implements INodeType {
 				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
 				// Hardening hook (issues 12/14, owned by triggerSettings.ts): the POS node follows these from now on.
 				recordSettingsOnActivation(this);
+				await checkSharedLedger(this);
 				const url = this.getNodeWebhookUrl('default') ?? '';
 				if (url.startsWith('http://') && !isLoopback(url)) {
 					this.logger.warn(
@@ -152,7 +187,10 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	let config = await signingConfigs.get(credentialId, load, nowMs);
 
 	const isTest = this.getMode() === 'manual';
-	const store = openStore(this, settings, options, isTest);
+	const storage = storageOf(this.getNodeParameter('ledgerStorage', 'process'));
+	const opened = await openStore(this, storage, settings, options, isTest, nowMs);
+	if (opened.kind === 'shared') return await handleSharedDelivery(this, request, config, settings, options, opened.store, nowMs, credentialId, load);
+	const store = opened.store;
 	let result = processDelivery(request, config, settings, store.ledger, nowMs);
 	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
 		// The secret (or the provider) may have changed since we cached it: check once more with a fresh copy.
@@ -207,22 +245,128 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	}
 }
 
-/** The workflow's ledger store, with the trigger's own window and bound. */
-function openStore(
-	ctx: IWebhookFunctions | IExecuteFunctions,
+/**
+ * handleRequest with Ledger Storage "Shared (Redis)": the same decisions with claimDelivery's
+ * rules, applied by the shared store in one step each. processDelivery only verifies and decides
+ * (deferred claim); then one Lua script claims the id and its replay keys together, or none of
+ * them when any is known (a known replay key is a duplicate and claims nothing), and an ignored
+ * delivery whose type is unsigned records its replay keys. The claim stays pending until n8n's
+ * 2xx or the execution's first node confirms it, as in the in-process path. A Redis error throws:
+ * webhook() answers 503 and the POS retries.
+ */
+async function handleSharedDelivery(
+	ctx: IWebhookFunctions,
+	request: InboundRequest,
+	initialConfig: Awaited<ReturnType<typeof signingConfigs.get>>,
+	settings: DeliverySettings,
+	options: IDataObject,
+	store: SharedLedgerStore,
+	nowMs: number,
+	credentialId: string | undefined,
+	load: () => Promise<PosCredentialData>,
+): Promise<IWebhookResponseData> {
+	let config = initialConfig;
+	let result = processDelivery(request, config, settings, undefined, nowMs, store);
+	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
+		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
+		if (fresh) {
+			config = fresh;
+			store.count(`rejected.${result.reason}`, -1);
+			result = processDelivery(request, config, settings, undefined, nowMs, store);
+		}
+	}
+	switch (result.kind) {
+		case 'accepted': {
+			const { item, claimKeys } = result;
+			if (claimKeys.length > 0) {
+				const waiting = await store.pendingCount(nowMs);
+				if ((await store.claim(claimKeys, nowMs)) === 'duplicate') {
+					store.count('duplicate');
+					return { webhookResponse: { status: 'duplicate', id: item.id } };
+				}
+				const maxPending = validNumber(options.maxPendingEvents ?? DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING, 1);
+				if (waiting >= maxPending) {
+					await store.release(claimKeys);
+					store.count('deferred');
+					return reply(ctx, 503, { status: 'busy', reason: 'overloaded', message: 'Too many events waiting; retry later' }, RETRY_AFTER_SECONDS);
+				}
+				settleOnAnswer(ctx, store, claimKeys);
+			}
+			store.count('accepted');
+			return {
+				workflowData: [ctx.helpers.returnJsonArray([item])],
+				webhookResponse: { status: 'accepted', id: item.id },
+			};
+		}
+		case 'duplicate':
+			return { webhookResponse: { status: 'duplicate', id: result.id } };
+		case 'ignored':
+			if (result.recordKeys && result.recordKeys.length > 0) await store.recordKeys(result.recordKeys);
+			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
+		case 'rejected':
+			reply(ctx, result.status, { status: 'rejected', reason: result.reason, message: result.message });
+			return reportRefusal(ctx, result, { provider: config.provider, notificationUrl: request.notificationUrl });
+		case 'failed':
+			ctx.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
+			return reply(ctx, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
+	}
+}
+
+/**
+ * The workflow's ledger store, with the trigger's own window and bound: the in-process one, or
+ * the shared one in Redis (Ledger Storage "Shared (Redis)", queue mode).
+ */
+async function openStore(
+	ctx: IWebhookFunctions | IExecuteFunctions | IHookFunctions,
+	storage: LedgerStorage,
 	settings: Pick<DeliverySettings, 'dedupeWindowHours'>,
 	options: IDataObject,
 	isTest: boolean,
-): InProcessLedgerStore {
-	return storeFor(
-		{
+	nowMs: number,
+): Promise<OpenedStore> {
+	return openLedgerStore({
+		storage,
+		scope: {
 			workflowId: String(ctx.getWorkflow().id ?? 'unsaved'),
 			isTest,
 			windowMs: settings.dedupeWindowHours * 3_600_000,
 			maxEntries: validNumber(options.maxLedgerEntries ?? DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1),
 		},
-		ctx.getWorkflowStaticData('global'),
-	);
+		staticData: ctx.getWorkflowStaticData('global'),
+		credentialId: ctx.getNode().credentials?.[LEDGER_CREDENTIAL]?.id ?? undefined,
+		loadCredential: async () => (await ctx.getCredentials(LEDGER_CREDENTIAL)) as Record<string, unknown>,
+		nowMs,
+	});
+}
+
+/**
+ * Activation with Ledger Storage "Shared (Redis)": refuses to activate when the companion package
+ * is missing or Redis does not answer, so the mistake shows in the editor, not as 503s to the
+ * POS. Then writes the trigger's window where the POS node (on a worker) can read it.
+ */
+async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
+	const dedupe = ctx.getNodeParameter('dedupe', true) as boolean;
+	if (!dedupe || storageOf(ctx.getNodeParameter('ledgerStorage', 'process')) !== 'redis') return;
+	forgetLedgerConnection(ctx.getNode().credentials?.[LEDGER_CREDENTIAL]?.id ?? undefined);
+	const dedupeWindowHours = validNumber(ctx.getNodeParameter('dedupeWindowHours', 72), 72, 1 / 60);
+	const isTest = ctx.getMode() === 'manual';
+	let opened: OpenedStore;
+	try {
+		opened = await openStore(ctx, 'redis', { dedupeWindowHours }, {}, isTest, Date.now());
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), error as Error, {
+			description: error instanceof SharedLedgerUnavailableError ? error.hint : 'Open the POS Ledger Redis credential and check it',
+		});
+	}
+	if (opened.kind !== 'shared') return;
+	try {
+		await sharedLedgerFactory()?.check(opened.connection);
+		await opened.store.saveSettings({ dedupeWindowHours, updatedAt: new Date().toISOString() });
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), `The shared ledger's Redis cannot be used: ${(error as Error).message}`, {
+			description: 'Check the POS Ledger Redis credential (host, port, password, TLS) and that Redis is running',
+		});
+	}
 }
 
 /**
@@ -231,7 +375,7 @@ function openStore(
  * worker runs the execution elsewhere. Anything else, or the POS hanging up first, releases it so
  * that the POS retry is accepted. (execute() confirms too, for ids this process never claimed.)
  */
-function settleOnAnswer(ctx: IWebhookFunctions, store: InProcessLedgerStore, keys: string[]): void {
+function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string[]): void {
 	let res: ReturnType<IWebhookFunctions['getResponseObject']>;
 	try {
 		res = ctx.getResponseObject();
@@ -242,11 +386,13 @@ function settleOnAnswer(ctx: IWebhookFunctions, store: InProcessLedgerStore, key
 	let finished = false;
 	res.once('finish', () => {
 		finished = true;
-		if (res.statusCode >= 200 && res.statusCode < 300) store.confirmSync(keys, Date.now());
-		else void store.release(keys);
+		// A confirm that fails (Redis down) leaves the claim pending: it expires in 60 s, and the
+		// durable "started" record still stops a second execution of the event.
+		if (res.statusCode >= 200 && res.statusCode < 300) void store.confirm(keys, Date.now()).catch(() => undefined);
+		else void store.release(keys).catch(() => undefined);
 	});
 	res.once('close', () => {
-		if (!finished) void store.release(keys);
+		if (!finished) void store.release(keys).catch(() => undefined);
 	});
 }
 
@@ -262,8 +408,9 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 	if (!dedupe || this.getMode() === 'manual' || items.length === 0) return items;
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const dedupeWindowHours = validNumber(this.getNodeParameter('dedupeWindowHours', 0, 72), 72, 1 / 60);
-	const store = openStore(this, { dedupeWindowHours }, options, false);
 	const nowMs = Date.now();
+	const storage = storageOf(this.getNodeParameter('ledgerStorage', 0, 'process'));
+	const opened = await openStore(this, storage, { dedupeWindowHours }, options, false, nowMs);
 
 	const ids = items.map((item) => (typeof item.json.id === 'string' ? item.json.id : undefined));
 	let started: Set<string>;
@@ -286,16 +433,18 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 			continue;
 		}
 		// Into the ledger (also after a restart, when this id was never pending here).
-		store.confirmSync([id], nowMs);
+		if (opened.kind === 'process') opened.store.confirmSync([id], nowMs);
+		else await opened.store.confirm([id], nowMs);
 		if (started.has(id)) {
-			store.count('duplicate.started');
+			opened.store.count('duplicate.started');
 			continue;
 		}
 		kept.push(item);
 	}
 	// Saved by n8n when this execution ends (execution-lifecycle-hooks.js saveStaticData): the
-	// live ledger, with every claim of this process up to that moment.
-	this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = store.toJSON() as unknown as IDataObject;
+	// live ledger, with every claim of this process up to that moment. Not with the shared
+	// ledger: it lives in Redis, and a worker's static data (loaded as {}) must stay untouched.
+	if (opened.kind === 'process') this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = opened.store.toJSON() as unknown as IDataObject;
 	return kept;
 }
 

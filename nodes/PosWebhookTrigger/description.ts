@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ledgerStorageProperties } from '../shared/ledger/storageDescription';
+
 const README = 'https://github.com/n8n-nodes-pos-webhooks/n8n-nodes-pos-webhooks';
 
 export const triggerProperties: INodeProperties[] = [
@@ -55,6 +57,7 @@ export const triggerProperties: INodeProperties[] = [
 		description:
 			'How long an event ID is remembered. Keep it longer than your POS retries for: 72 hours covers Stripe, Square, Shopify and Toast.',
 	},
+	...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { dedupe: [true], ...p.displayOptions?.show } } })),
 	{
 		displayName: 'Square Notification URL',
 		name: 'notificationUrl',

@@ -20,7 +20,8 @@ export type DeliveryResult =
 	/** claimKeys: what the ledger claimed for it (the id, then replay keys); empty without dedupe. */
 	| { kind: 'accepted'; item: PosEventItem; claimKeys: string[] }
 	| { kind: 'duplicate'; id: string }
-	| { kind: 'ignored'; id: string; type: string | null }
+	/** recordKeys: with a deferred claim, the replay keys the caller must record (claimDelivery's first rule). */
+	| { kind: 'ignored'; id: string; type: string | null; recordKeys?: string[] }
 	| { kind: 'rejected'; status: 400 | 401; reason: RejectReason; message: string }
 	/** Our own fault (a bug, not the request's): the node answers 503 so the POS retries. */
 	| { kind: 'failed'; message: string };
@@ -40,8 +41,16 @@ export function processDelivery(
 	settings: DeliverySettings,
 	ledger: Ledger | undefined,
 	nowMs: number,
+	/**
+	 * A store that claims asynchronously (the shared ledger in Redis): processDelivery counts
+	 * rejections into it and claims nothing; 'accepted' carries the keys to claim atomically
+	 * (a known replay key or id: duplicate, nothing claimed) and 'ignored' the replay keys to
+	 * record, so that the caller applies claimDelivery's rules in one step of its own.
+	 */
+	deferred?: { count(outcome: string, by?: number): void },
 ): DeliveryResult {
 	const { provider, credential, keys } = config;
+	const counter = deferred ?? ledger;
 	try {
 		if (ledger?.damage?.unusable) {
 			// Nothing safe can be done without knowing what was processed: the POS retries later.
@@ -96,20 +105,26 @@ export function processDelivery(
 			replayIds: identity.unsigned?.id || identity.unsigned?.type ? replayKeysOf(verified.match, keys) : [],
 			typeUnsigned: identity.unsigned?.type === true,
 		};
-		const decision = settings.dedupe && ledger ? claimDelivery(ledger, claim, nowMs) : claim.wanted ? 'accepted' : 'ignored';
-		ledger?.count(decision);
-		if (decision === 'ignored') return { kind: 'ignored', id, type };
+		const decision = settings.dedupe && ledger && !deferred ? claimDelivery(ledger, claim, nowMs) : claim.wanted ? 'accepted' : 'ignored';
+		// Deferred: the caller counts 'accepted' or 'duplicate' once its claim answered.
+		if (!(deferred && decision === 'accepted')) counter?.count(decision);
+		if (decision === 'ignored') {
+			if (deferred && settings.dedupe && claim.typeUnsigned && claim.replayIds.length > 0) {
+				return { kind: 'ignored', id, type, recordKeys: [...claim.replayIds] };
+			}
+			return { kind: 'ignored', id, type };
+		}
 		if (decision === 'duplicate') return { kind: 'duplicate', id };
 
 		if (settings.removeFields.length > 0) removeFields(data, settings.removeFields);
 		identity.id = id;
 		const item = toEventItem(identity as typeof identity & { id: string }, provider.id, data, new Date(nowMs).toISOString());
 		if (settings.includeHeaders) item.headers = safeHeaders(request.headers, provider.secretHeaders(credential));
-		const claimKeys = settings.dedupe && ledger ? [id, ...claim.replayIds] : [];
+		const claimKeys = settings.dedupe && (ledger || deferred) ? [id, ...claim.replayIds] : [];
 		return { kind: 'accepted', item, claimKeys };
 	} catch (error) {
 		if (error instanceof WebhookRejection) {
-			ledger?.count(`rejected.${error.reason}`);
+			counter?.count(`rejected.${error.reason}`);
 			return { kind: 'rejected', status: error.status, reason: error.reason, message: error.message };
 		}
 		return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };

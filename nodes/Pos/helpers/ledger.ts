@@ -3,7 +3,15 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { describeDamage, type Ledger, type TriggerSettings } from '../../shared/ledger/Ledger';
 import { ledgerFor, persistLedger, storeFor } from '../../shared/ledger/registry';
-import type { InProcessLedgerStore } from '../../shared/ledger/store';
+import type { InProcessLedgerStore, LedgerStore } from '../../shared/ledger/store';
+import {
+	LEDGER_CREDENTIAL,
+	LEDGER_STORAGE_PARAMETER,
+	SharedLedgerUnavailableError,
+	openLedgerStore,
+	storageOf,
+	type LedgerStorage,
+} from '../../shared/ledger/openStore';
 
 /** What Reconcile assumes until the trigger has recorded its settings (the trigger's defaults). */
 export const DEFAULT_DEDUPE_WINDOW_HOURS = 72;
@@ -41,6 +49,13 @@ export interface OpenLedger {
  * used and the damage logged once.
  */
 export function openLedger(ctx: IExecuteFunctions, itemIndex: number, options: { live?: boolean } = {}): OpenLedger {
+	if (storageOf(ctx.getNodeParameter(LEDGER_STORAGE_PARAMETER, itemIndex, 'process')) === 'redis') {
+		// This operation still works on the in-process ledger's synchronous methods only.
+		throw new NodeOperationError(ctx.getNode(), 'This operation does not support Ledger Storage "Shared (Redis)" yet', {
+			description: 'Use Ledger Storage "In-Process" for it, or run it in a single n8n process.',
+			itemIndex,
+		});
+	}
 	// Ledger > Get Stats and Forget are run by hand from the editor to look at or fix the real
 	// ledger, so they always open the live one (options.live).
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
@@ -83,4 +98,63 @@ export function triggerSettingsOf(ctx: IExecuteFunctions): TriggerSettings | und
 function liveTriggerSettings(workflowId: string, staticData: ReturnType<IExecuteFunctions['getWorkflowStaticData']>) {
 	const live = ledgerFor({ workflowId, isTest: false, windowMs: READER_WINDOW_MS }, staticData);
 	return live.damage?.unusable ? undefined : live.getTriggerSettings();
+}
+
+export interface OpenLedgerStore {
+	storage: LedgerStorage;
+	/** The in-process store, or the shared one in Redis (Ledger Storage "Shared (Redis)"). */
+	store: LedgerStore;
+	isTest: boolean;
+	windowMs: number;
+	/** In-process: marks the ledger for saving with this execution's static data. Shared: nothing to do. */
+	persist(): void;
+}
+
+/**
+ * The workflow's ledger store as the node's Ledger Storage says: the in-process one (exactly as
+ * openLedger: the trigger's recorded settings, damage checks), or the shared Redis one, which
+ * every process of a queue-mode n8n sees (this node runs on a worker there), with the window the
+ * trigger wrote there at activation. The shared store never touches static data: a worker's
+ * static data is loaded as {} and saving it would overwrite what the webhook processes saved.
+ */
+export async function openLedgerStoreFor(ctx: IExecuteFunctions, itemIndex: number, options: { live?: boolean } = {}): Promise<OpenLedgerStore> {
+	const storage = storageOf(ctx.getNodeParameter(LEDGER_STORAGE_PARAMETER, itemIndex, 'process'));
+	const isTest = options.live ? false : ctx.getMode() === 'manual';
+	if (storage !== 'redis' || isTest) {
+		const opened = openLedger(ctx, itemIndex, { ...options, live: options.live });
+		return { storage: 'process', store: opened.store, isTest: opened.isTest, windowMs: opened.windowMs, persist: opened.persist };
+	}
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+	const open = async (windowMs: number) => {
+		try {
+			const opened = await openLedgerStore({
+				storage,
+				scope: { workflowId, isTest, windowMs },
+				staticData: ctx.getWorkflowStaticData('global'),
+				credentialId: ctx.getNode().credentials?.[LEDGER_CREDENTIAL]?.id ?? undefined,
+				loadCredential: async () => (await ctx.getCredentials(LEDGER_CREDENTIAL, itemIndex)) as Record<string, unknown>,
+				nowMs: Date.now(),
+			});
+			if (opened.kind !== 'shared') throw new Error('The shared ledger could not be opened');
+			return opened.store;
+		} catch (error) {
+			if (error instanceof SharedLedgerUnavailableError) {
+				throw new NodeOperationError(ctx.getNode(), error.message, { description: error.hint, itemIndex });
+			}
+			throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+		}
+	};
+	// The window is the trigger's, written at its activation; until then the trigger's default.
+	let store = await open(DEFAULT_DEDUPE_WINDOW_HOURS * 3_600_000);
+	let hours = DEFAULT_DEDUPE_WINDOW_HOURS;
+	try {
+		const recorded = Number((await store.loadSettings()).dedupeWindowHours);
+		if (Number.isFinite(recorded) && recorded > 0 && recorded !== hours) {
+			hours = recorded;
+			store = await open(hours * 3_600_000);
+		}
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	}
+	return { storage, store, isTest, windowMs: hours * 3_600_000, persist: () => undefined };
 }

@@ -23,7 +23,11 @@ describe('POS node description', () => {
 			name: 'pos',
 			displayName: 'POS',
 			usableAsTool: true,
-			credentials: [{ name: 'posApi', required: true }],
+			credentials: [
+				{ name: 'posApi', required: true },
+				// Only with Ledger Storage "Shared (Redis)" (queue mode).
+				{ name: 'posLedgerRedisApi', required: true, testedBy: 'posLedgerRedisConnection', displayOptions: { show: { ledgerStorage: ['redis'] } } },
+			],
 			icon: { light: 'file:../PosWebhookTrigger/pos.svg', dark: 'file:../PosWebhookTrigger/pos.dark.svg' },
 		});
 	});
@@ -56,6 +60,7 @@ describe('POS node description', () => {
 		expect(params).toEqual({
 			resource: 'event',
 			operation: 'reconcile',
+			ledgerStorage: 'process',
 			reconcileNotice: '',
 			triggerSettingsNotice: '',
 			events: '*',

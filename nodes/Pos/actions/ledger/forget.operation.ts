@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { forEachItem } from '../../helpers/forEachItem';
-import { openLedger } from '../../helpers/ledger';
+import { openLedgerStoreFor } from '../../helpers/ledger';
 import { forgetStarted } from '../../../shared/ledger/durable';
 
 const properties: INodeProperties[] = [
@@ -27,7 +27,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (eventId === '') {
 			throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
 		}
-		const { store, persist } = openLedger(this, itemIndex, { live: true });
+		const { store, persist } = await openLedgerStoreFor(this, itemIndex, { live: true });
 		const forgotten = await store.forget(eventId);
 		if (forgotten) persist();
 		// The durable "started" record too, or the next delivery would be dropped as already started.

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { LedgerStats } from '../../../shared/ledger/Ledger';
 import { forEachItem } from '../../helpers/forEachItem';
-import { openLedger } from '../../helpers/ledger';
+import { openLedgerStoreFor } from '../../helpers/ledger';
 
 const properties: INodeProperties[] = [
 	{
@@ -31,7 +31,8 @@ export function statsToJson(stats: LedgerStats): IDataObject {
 		entries: stats.entries,
 		oldestEntryAt: stats.oldestEntryAt ?? null,
 		windowHours: stats.windowHours,
-		maxEntries: stats.maxEntries,
+		// 0: no bound by count (the shared ledger keeps every id of the window).
+		maxEntries: stats.maxEntries > 0 ? stats.maxEntries : null,
 		accepted: counts.accepted ?? 0,
 		duplicate: counts.duplicate ?? 0,
 		ignored: counts.ignored ?? 0,
@@ -58,7 +59,7 @@ export function statsToJson(stats: LedgerStats): IDataObject {
 /** What the workflow's shared ledger holds: remembered IDs, counters since it was created, last reconciliation. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 	return await forEachItem(this, items, async (itemIndex) => {
-		const { ledger } = openLedger(this, itemIndex, { live: true });
-		return [{ json: statsToJson(ledger.stats(Date.now())), pairedItem: { item: itemIndex } }];
+		const { store } = await openLedgerStoreFor(this, itemIndex, { live: true });
+		return [{ json: statsToJson(await store.stats(Date.now())), pairedItem: { item: itemIndex } }];
 	});
 }

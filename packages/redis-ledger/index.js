@@ -1,0 +1,1 @@
+// n8n reads package.json's "n8n" field; nothing to export here.

@@ -1,0 +1,206 @@
+/**
+ * Ledger Storage "Shared (Redis)" through the trigger's webhook() and activation hook, as n8n
+ * calls them, on the machine's real Redis with the companion package's factory registered the
+ * way n8n's loading of the companion registers it. resetLedgersForTest() plays "another process"
+ * (no in-process memory), which is what a second webhook process is to the in-process ledger.
+ */
+import Redis from 'ioredis';
+import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+
+import { Pos } from '../../../nodes/Pos/Pos.node';
+import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+import { resetLedgersForTest, STATIC_DATA_KEY } from '../../../nodes/shared/ledger/registry';
+import { registerSharedLedgerFactory, type SharedLedgerFactory } from '../../../nodes/shared/ledger/sharedStore';
+import type { PosCredentialData } from '../../../nodes/shared/providers/types';
+import { RedisLedgerFactory } from '../../../packages/redis-ledger/lib/factory';
+import { dropPrefix, ensureRedis, REDIS_HOST, REDIS_PORT, uniquePrefix } from '../../helpers/redis';
+import { createExecuteContext } from '../../helpers/executeContext';
+import { fakeWebhookContext } from '../../helpers/webhookContext';
+
+const SECRET = 'whsec_' + Buffer.from('a 32 byte key for the tests.....').toString('base64');
+const posApi: PosCredentialData = { provider: 'standardWebhooks', signingSecret: SECRET };
+const node = new PosWebhookTrigger();
+
+let admin: Redis;
+let factory: RedisLedgerFactory;
+let prefix: string;
+let redisData: Record<string, unknown>;
+
+function signedRequest(id: string) {
+	const when = new Date();
+	const body = JSON.stringify({ type: 'order.paid', data: { order_id: id } });
+	return {
+		headers: {
+			'content-type': 'application/json',
+			'webhook-id': id,
+			'webhook-timestamp': String(Math.floor(when.getTime() / 1000)),
+			'webhook-signature': new StandardWebhook(SECRET).sign(id, when, body),
+		},
+		body,
+	};
+}
+
+/** webhook() with Ledger Storage "Shared (Redis)"; n8n then answers with the webhookResponse. */
+async function deliver(id: string, parameters: Record<string, unknown> = {}) {
+	const run = fakeWebhookContext(signedRequest(id), { credential: posApi, credentialId: 'cred-1', parameters: { ledgerStorage: 'redis', ...parameters } });
+	const ctx = run.ctx as unknown as { getCredentials: (type: string) => Promise<unknown> };
+	ctx.getCredentials = async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : { ...posApi });
+	const result = await node.webhook.call(run.ctx as IWebhookFunctions);
+	if (result.workflowData) run.n8nAnswers(200, result.webhookResponse);
+	return { ...run, result };
+}
+
+function hookContext(parameters: Record<string, unknown>): IHookFunctions {
+	const all: Record<string, unknown> = { dedupe: true, dedupeWindowHours: 72, ledgerStorage: 'redis', ...parameters };
+	return {
+		getCredentials: async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : { ...posApi }),
+		getNodeParameter: (name: string, fallback?: unknown) => (name in all ? all[name] : fallback),
+		getNode: () => ({ name: 'POS Webhook Trigger', credentials: { posApi: { id: 'cred-1', name: 'POS' }, posLedgerRedisApi: { id: 'redis-1', name: 'R' } } }),
+		getMode: () => 'trigger',
+		getWorkflow: () => ({ id: 'wf-1', name: 'Test', active: true }),
+		getWorkflowStaticData: () => ({}),
+		getNodeWebhookUrl: () => 'https://n8n.example.com/webhook/abc/pos',
+		logger: { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined },
+	} as unknown as IHookFunctions;
+}
+
+beforeAll(async () => {
+	await ensureRedis();
+	admin = new Redis({ host: REDIS_HOST, port: REDIS_PORT });
+});
+beforeEach(() => {
+	prefix = uniquePrefix('trigger');
+	redisData = { host: REDIS_HOST, port: REDIS_PORT, prefix };
+	factory = new RedisLedgerFactory('test');
+	registerSharedLedgerFactory(factory);
+	resetLedgersForTest();
+});
+afterEach(async () => {
+	await factory.closeAll();
+	await dropPrefix(admin, prefix);
+});
+afterAll(async () => {
+	registerSharedLedgerFactory(undefined as unknown as SharedLedgerFactory);
+	await admin.quit();
+});
+
+describe('POS Webhook Trigger with Ledger Storage "Shared (Redis)"', () => {
+	it('accepts an event once; the retry reaching a process without it in memory is a duplicate', async () => {
+		const first = await deliver('msg_shared_1');
+		expect(first.result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_shared_1' });
+		expect(first.result.workflowData?.[0]).toHaveLength(1);
+		resetLedgersForTest(); // "another webhook process"
+		const retry = await deliver('msg_shared_1');
+		expect(retry.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_shared_1' } });
+		// Nothing of the shared ledger goes into static data (a worker's {} must not overwrite it).
+		expect(first.staticData[STATIC_DATA_KEY]).toBeUndefined();
+	});
+
+	it('lets one of 20 concurrent deliveries of one id start an execution', async () => {
+		const results = await Promise.all(Array.from({ length: 20 }, () => deliver('msg_storm')));
+		const accepted = results.filter((r) => r.result.workflowData !== undefined);
+		expect(accepted).toHaveLength(1);
+		expect(results.filter((r) => (r.result.webhookResponse as { status?: string })?.status === 'duplicate')).toHaveLength(19);
+	});
+
+	it('answers 503 (the POS retries) and starts nothing when Redis is unreachable', async () => {
+		redisData = { host: REDIS_HOST, port: 1, prefix };
+		const run = await deliver('msg_down');
+		expect(run.result).toEqual({ noWebhookResponse: true });
+		expect(run.response.status).toBe(503);
+		expect(run.response.body).toMatchObject({ status: 'error', reason: 'temporarily_unavailable' });
+	});
+
+	it('answers 503 when the companion package is not installed in this process', async () => {
+		registerSharedLedgerFactory(undefined as unknown as SharedLedgerFactory);
+		const run = await deliver('msg_nocompanion');
+		expect(run.response.status).toBe(503);
+		expect(run.logs.join('\n')).toContain('n8n-nodes-pos-webhooks-redis');
+	});
+
+	it('keeps the in-process ledger for manual (test URL) runs', async () => {
+		const run = fakeWebhookContext(signedRequest('msg_manual'), { credential: posApi, parameters: { ledgerStorage: 'redis' }, mode: 'manual' });
+		const result = await node.webhook.call(run.ctx);
+		expect(result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_manual' });
+		expect(await factory.open({ host: REDIS_HOST, port: REDIS_PORT, tls: false, database: 0, keyPrefix: prefix }, { workflowId: 'wf-1', windowMs: 72 * 3_600_000 }).has('msg_manual', Date.now())).toBe(false);
+	});
+
+	describe('activation', () => {
+		it('activates and writes the trigger settings into Redis', async () => {
+			await expect(node.webhookMethods.default.create.call(hookContext({}))).resolves.toBe(true);
+			expect(JSON.parse((await admin.get(`${prefix}{wf-1}:settings`)) ?? '{}')).toMatchObject({ dedupeWindowHours: 72 });
+		});
+
+		it('refuses to activate, naming the missing package, without the companion', async () => {
+			registerSharedLedgerFactory(undefined as unknown as SharedLedgerFactory);
+			await expect(node.webhookMethods.default.create.call(hookContext({}))).rejects.toMatchObject({
+				message: expect.stringContaining('n8n-nodes-pos-webhooks-redis'),
+				description: expect.stringContaining('on every n8n process'),
+			});
+		});
+
+		it('refuses to activate when Redis does not answer', async () => {
+			redisData = { host: REDIS_HOST, port: 1, prefix };
+			await expect(node.webhookMethods.default.create.call(hookContext({}))).rejects.toMatchObject({
+				message: expect.stringMatching(/^The shared ledger's Redis cannot be used: Cannot use Redis at 127\.0\.0\.1:1/),
+			});
+		});
+
+		it('does not touch Redis with In-Process storage', async () => {
+			registerSharedLedgerFactory(undefined as unknown as SharedLedgerFactory);
+			await expect(node.webhookMethods.default.create.call(hookContext({ ledgerStorage: 'process' }))).resolves.toBe(true);
+		});
+	});
+
+	it('the credential test connects, and says when the companion is missing', async () => {
+		const test = node.methods.credentialTest.posLedgerRedisConnection;
+		const cred = (data: Record<string, unknown>) => ({ id: 'r', name: 'R', type: 'posLedgerRedisApi', data }) as never;
+		await expect(test.call({} as never, cred(redisData))).resolves.toEqual({ status: 'OK', message: 'Connected to Redis' });
+		expect((await test.call({} as never, cred({ ...redisData, port: 1 }))).status).toBe('Error');
+		registerSharedLedgerFactory(undefined as unknown as SharedLedgerFactory);
+		expect((await test.call({} as never, cred(redisData))).message).toContain('n8n-nodes-pos-webhooks-redis');
+	});
+});
+
+/** The POS node as a worker runs it: static data {} and the shared ledger's credential. */
+async function runPosNode(parameters: Record<string, unknown>) {
+	const harness = createExecuteContext({
+		nodeType: new Pos(),
+		parameters: { dedupeWindowHours: 72, ledgerStorage: 'redis', ...parameters } as never,
+		credentials: { ...posApi, baseUrl: 'http://127.0.0.1:1' } as never,
+		workflowId: 'wf-1',
+		mode: 'trigger',
+	});
+	const context = harness.context as unknown as { getCredentials: (type: string) => Promise<unknown> };
+	const original = context.getCredentials.bind(context);
+	context.getCredentials = async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : original(type));
+	const [output] = await harness.run();
+	return { items: output.map((o) => o.json), staticData: harness.staticData };
+}
+
+describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', () => {
+	it('Ledger > Get Stats reads the shared ledger, and leaves the worker\'s static data alone', async () => {
+		await deliver('msg_stats_1');
+		const second = await deliver('msg_stats_1');
+		expect(second.result.webhookResponse).toEqual({ status: 'duplicate', id: 'msg_stats_1' });
+		resetLedgersForTest();
+		const { items, staticData } = await runPosNode({ resource: 'ledger', operation: 'getStats' });
+		expect(items).toEqual([expect.objectContaining({ entries: 1, accepted: 1, duplicate: 1, windowHours: 72, maxEntries: null })]);
+		expect(staticData).toEqual({});
+	});
+
+	it('Ledger > Forget on a worker frees the id for every webhook process', async () => {
+		await deliver('msg_forget_1');
+		resetLedgersForTest();
+		const { items } = await runPosNode({ resource: 'ledger', operation: 'forget', eventId: 'msg_forget_1' });
+		expect(items).toEqual([{ eventId: 'msg_forget_1', forgotten: true }]);
+		expect((await deliver('msg_forget_1')).result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_forget_1' });
+	});
+
+	it('Event > Reconcile says it does not support the shared ledger yet (instead of using the wrong one)', async () => {
+		await expect(runPosNode({ resource: 'event', operation: 'reconcile' })).rejects.toThrow(
+			'This operation does not support Ledger Storage "Shared (Redis)" yet',
+		);
+	});
+});
