@@ -4,6 +4,8 @@
  * way n8n's loading of the companion registers it. resetLedgersForTest() plays "another process"
  * (no in-process memory), which is what a second webhook process is to the in-process ledger.
  */
+import { createHmac } from 'node:crypto';
+
 import Redis from 'ioredis';
 import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
@@ -124,6 +126,53 @@ describe('POS Webhook Trigger with Ledger Storage "Shared (Redis)"', () => {
 		const result = await node.webhook.call(run.ctx);
 		expect(result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_manual' });
 		expect(await factory.open({ host: REDIS_HOST, port: REDIS_PORT, tls: false, database: 0, keyPrefix: prefix }, { workflowId: 'wf-1', windowMs: 72 * 3_600_000 }).has('msg_manual', Date.now())).toBe(false);
+	});
+
+	describe("processDelivery's claim rules (claimDelivery), kept by the shared claim", () => {
+		const shopify: PosCredentialData = { provider: 'shopify', signingSecret: 's' };
+		const hmac = (payload: string) => createHmac('sha256', 's').update(payload).digest('base64');
+		const shopifyRequest = (body: string, topic: string, id: string) => ({
+			headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': hmac(body), 'x-shopify-webhook-id': id, 'x-shopify-topic': topic },
+			body,
+		});
+		/** One delivery to a process that has nothing in memory (resetLedgersForTest: another webhook process). */
+		async function deliverShopify(request: ReturnType<typeof shopifyRequest>, parameters: Record<string, unknown> = {}) {
+			resetLedgersForTest();
+			const run = fakeWebhookContext(request, { credential: shopify, credentialId: 'cred-shopify', parameters: { ledgerStorage: 'redis', ...parameters } });
+			const ctx = run.ctx as unknown as { getCredentials: (type: string) => Promise<unknown> };
+			ctx.getCredentials = async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : { ...shopify });
+			const result = await node.webhook.call(run.ctx as IWebhookFunctions);
+			if (result.workflowData) run.n8nAnswers(200, result.webhookResponse);
+			return result;
+		}
+		const sharedStore = () =>
+			factory.open({ host: REDIS_HOST, port: REDIS_PORT, tls: false, database: 0, keyPrefix: prefix }, { workflowId: 'wf-1', windowMs: 72 * 3_600_000 });
+
+		it('an ignored delivery with an unsigned type records its replay key: re-typed (any id) it is a duplicate', async () => {
+			const body = JSON.stringify({ id: 7, updated_at: new Date().toISOString() });
+			const parameters = { events: 'orders/paid' };
+			expect((await deliverShopify(shopifyRequest(body, 'orders/updated', 'w-1'), parameters)).webhookResponse).toEqual({ status: 'ignored', id: 'w-1', type: 'orders/updated' });
+			expect((await deliverShopify(shopifyRequest(body, 'orders/paid', 'w-1'), parameters)).webhookResponse).toEqual({ status: 'duplicate', id: 'w-1' });
+			expect((await deliverShopify(shopifyRequest(body, 'orders/paid', 'w-2'), parameters)).webhookResponse).toEqual({ status: 'duplicate', id: 'w-2' });
+			// Recording the replay key claimed no event id.
+			expect(await sharedStore().has('w-1', Date.now())).toBe(false);
+			const other = JSON.stringify({ id: 8 });
+			const fresh = await deliverShopify(shopifyRequest(other, 'orders/paid', 'w-3'), parameters);
+			expect(fresh.workflowData?.[0]).toHaveLength(1);
+		});
+
+		it('a known replay key is a duplicate and claims nothing (the new id stays free)', async () => {
+			const body = JSON.stringify({ id: 9, updated_at: new Date().toISOString() });
+			const first = await deliverShopify(shopifyRequest(body, 'orders/paid', 'w-10'));
+			expect(first.workflowData?.[0]).toHaveLength(1);
+			const keysBefore = (await admin.keys(`${prefix}*k:*`)).length;
+			for (const id of ['w-11', 'w-12', 'w-13']) {
+				expect((await deliverShopify(shopifyRequest(body, 'orders/paid', id))).webhookResponse).toEqual({ status: 'duplicate', id });
+			}
+			expect((await admin.keys(`${prefix}*k:*`)).length).toBe(keysBefore);
+			expect(await sharedStore().has('w-11', Date.now())).toBe(false);
+			expect(await sharedStore().has('w-10', Date.now())).toBe(true);
+		});
 	});
 
 	describe('activation', () => {
