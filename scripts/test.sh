@@ -33,7 +33,8 @@ if [ "${SKIP_E2E:-0}" != "1" ]; then
     const ran = new Set(r.testResults.filter((t) => t.status === "passed").map((t) => require("path").basename(t.name)));
     const missing = process.argv.slice(2).filter((f) => !ran.has(f));
     if (missing.length) { console.error("end-to-end files that did not run and pass: " + missing.join(", ")); process.exit(1); }
-  ' "$results/e2e.json" provision.e2e.test.ts trigger.e2e.test.ts reconcile.e2e.test.ts
+  ' "$results/e2e.json" provision.e2e.test.ts trigger.e2e.test.ts reconcile.e2e.test.ts \
+    crash-soak.e2e.test.ts editor.e2e.test.ts queue.e2e.test.ts queue-setup.e2e.test.ts
 fi
 
 # One plain closing line for any reader: "N passed, N failed".
