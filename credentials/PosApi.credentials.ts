@@ -173,8 +173,11 @@ const baseUrlFields = perProvider((t) => ({
 export class PosApi implements ICredentialType {
 	name = 'posApi';
 
-	// The editor's credential search matches the display name only, so it names the POS systems.
-	displayName = 'Square, Stripe, Shopify, Toast, Svix POS API';
+	// The editor's credential search ("Add credential", CredentialsSelectModal in n8n-editor-ui
+	// 2.41's index-*.js) keeps a type only when `displayName.toLowerCase().includes(search)`:
+	// the name must contain "square" and "pos". n8n then writes "Connect to Square or Other POS"
+	// and names the saved credential "Square or Other POS account" (the " API" is dropped).
+	displayName = 'Square or Other POS API';
 
 	icon = { light: 'file:../nodes/PosWebhookTrigger/pos.svg', dark: 'file:../nodes/PosWebhookTrigger/pos.dark.svg' } as const;
 
