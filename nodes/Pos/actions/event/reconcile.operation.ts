@@ -31,9 +31,9 @@ const properties: INodeProperties[] = [
 	{
 		// Same parameter as before (saved workflows keep their value); only narrows the trigger's choice.
 		...eventTypesProperty,
-		displayName: 'Only These Event Types (Optional)',
+		displayName: 'Only These Event Types',
 		placeholder: 'e.g. payment.*',
-		hint: '* (the default) reconciles every event type the trigger accepts',
+		hint: 'Optional: * (the default) reconciles every event type the trigger accepts',
 		description:
 			'To reconcile fewer event types than the trigger accepts: a comma-separated list (end an entry with * to match a prefix). Types the trigger does not accept are never reconciled.',
 	},
