@@ -202,6 +202,17 @@ export class PosApi implements ICredentialType {
 		...previousSecretFields,
 		...tokenFields,
 		...baseUrlFields,
+		{
+			// Square signs the URL it calls: it belongs to the subscription, like the signature key.
+			displayName: 'Notification URL',
+			name: 'notificationUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://n8n.example.com/webhook/…/pos',
+			hint: "Only if your Square subscription's URL differs from the trigger's Production URL (n8n behind a proxy). Otherwise leave empty.",
+			description: 'The notification URL exactly as registered in your Square subscription: Square signs it, so one character off fails every request',
+			...forProviders(['square']),
+		},
 		// The labels below are the words the trigger's error messages use (nodes/shared/providers/custom.ts).
 		{
 			displayName: 'Signature Header Name',

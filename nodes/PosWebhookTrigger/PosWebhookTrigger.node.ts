@@ -17,7 +17,8 @@ import { storeFor, STATIC_DATA_KEY } from '../shared/ledger/registry';
 import type { InProcessLedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
-import { triggerProperties } from './description';
+import { posApiCredentialTest } from '../Pos/methods/credentialTest';
+import { EVENT_TYPES_SUBTITLE, readEventTypes, triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
@@ -38,13 +39,13 @@ export class PosWebhookTrigger implements INodeType {
 		icon: { light: 'file:pos.svg', dark: 'file:pos.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["events"] === "*" ? "All Events" : "Events: " + $parameter["events"] }}',
+		subtitle: EVENT_TYPES_SUBTITLE,
 		description: 'Starts the workflow once per verified POS event: orders, payments, menus, shifts',
 		defaults: { name: 'POS Webhook Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// n8n's CredentialsTester takes the first node listing the credential with a testedBy; the
-		// POS node (listed first in package.json) holds the function (nodes/Pos/methods/credentialTest.ts).
+		// n8n's CredentialsTester takes the first node listing the credential with a testedBy and
+		// calls that node's methods.credentialTest: both nodes hold it, so package.json order is moot.
 		credentials: [{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' }],
 		webhooks: [
 			{
@@ -61,6 +62,10 @@ export class PosWebhookTrigger implements INodeType {
 			},
 		],
 		properties: triggerProperties,
+	};
+
+	methods = {
+		credentialTest: { posApiCredentialTest },
 	};
 
 	webhookMethods = {
@@ -131,7 +136,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const dedupe = this.getNodeParameter('dedupe', true) as boolean;
 	const settings: DeliverySettings = {
-		events: String(this.getNodeParameter('events', '*') ?? '*'),
+		events: readEventTypes((name, fallback) => this.getNodeParameter(name, fallback)),
 		// An expression can make these anything: an invalid value falls back to the safe default
 		// (a NaN tolerance would otherwise switch the freshness check off).
 		toleranceSeconds: validNumber(this.getNodeParameter('toleranceSeconds', 300), 300, 0),
@@ -140,16 +145,18 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		includeHeaders: options.includeHeaders === true,
 		removeFields: parseFieldList(options.removeFields as string | undefined),
 	};
-	const notificationUrl = String(this.getNodeParameter('notificationUrl', '') || this.getNodeWebhookUrl('default') || '');
+	const notificationUrlParameter = String(this.getNodeParameter('notificationUrl', '') || '');
+	const webhookUrl = this.getNodeWebhookUrl('default') ?? '';
 	const request: InboundRequest = {
 		headers: req.headers,
 		rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
-		notificationUrl,
+		notificationUrl: webhookUrl,
 	};
 
 	const credentialId = this.getNode().credentials?.posApi?.id ?? undefined;
 	const load = async () => (await this.getCredentials('posApi')) as unknown as PosCredentialData;
 	let config = await signingConfigs.get(credentialId, load, nowMs);
+	request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
 
 	const isTest = this.getMode() === 'manual';
 	const store = openStore(this, settings, options, isTest);
@@ -159,6 +166,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
+			request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
 			store.count(`rejected.${result.reason}`, -1);
 			result = processDelivery(request, config, settings, store.ledger, nowMs);
 		}
@@ -200,7 +208,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
 		case 'rejected':
 			reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
-			return reportRefusal(this, result, { provider: config.provider, notificationUrl });
+			return reportRefusal(this, result, { provider: config.provider, notificationUrl: request.notificationUrl });
 		case 'failed':
 			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
 			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
@@ -328,4 +336,13 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject, retryA
 		// The connection is gone; there is no one left to answer.
 	}
 	return { noWebhookResponse: true };
+}
+
+/**
+ * The URL Square signs: the trigger's old parameter (saved workflows) first, then the one kept in
+ * the credential with the signature key, else the URL n8n gives this webhook.
+ */
+function squareNotificationUrl(parameter: string, credential: PosCredentialData, webhookUrl: string): string {
+	const fromCredential = (credential as PosCredentialData & { notificationUrl?: unknown }).notificationUrl;
+	return parameter || (typeof fromCredential === 'string' ? fromCredential.trim() : '') || webhookUrl;
 }
