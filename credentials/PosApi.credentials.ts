@@ -200,8 +200,6 @@ export class PosApi implements ICredentialType {
 		})),
 		...secretFields,
 		...previousSecretFields,
-		...tokenFields,
-		...baseUrlFields,
 		{
 			// Square signs the URL it calls: it belongs to the subscription, like the signature key.
 			displayName: 'Notification URL',
@@ -213,6 +211,8 @@ export class PosApi implements ICredentialType {
 			description: 'The notification URL exactly as registered in your Square subscription: Square signs it, so one character off fails every request',
 			...forProviders(['square']),
 		},
+		...tokenFields,
+		...baseUrlFields,
 		// The labels below are the words the trigger's error messages use (nodes/shared/providers/custom.ts).
 		{
 			displayName: 'Signature Header Name',

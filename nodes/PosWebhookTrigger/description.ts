@@ -86,13 +86,14 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		// The free-text field of the first release, kept so saved workflows work unchanged. Shown
-		// only while it holds something other than its default "*" (n8n shows a parameter when its
-		// displayOptions hold, and may refer to the parameter itself: NodeHelpers.displayParameter).
+		// only while it holds an event name, i.e. a character other than "*", space or comma (n8n
+		// shows a parameter when its displayOptions hold, and they may refer to the parameter
+		// itself: NodeHelpers.displayParameter). A new node has no value: hidden, read as "*".
 		displayName: 'Event Types (Earlier Field)',
 		name: 'events',
 		type: 'string',
 		default: '*',
-		displayOptions: { show: { events: [{ _cnd: { not: '*' } }] } },
+		displayOptions: { show: { events: [{ _cnd: { regex: '[^*\\s,]' } }] } },
 		hint: 'From an earlier version of this node, still applied together with the two fields above. Set it to * to use only them.',
 		description: 'Comma-separated event types, * for all',
 	},

@@ -158,7 +158,14 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		expect(await productionUrl.count()).toBe(1);
 
 		const labels = await parameterLabels(ndv);
-		expect(labels).toEqual(expect.arrayContaining(['Event Types', 'Timestamp Tolerance (Seconds)', 'Drop Duplicate Events', 'Remember Event IDs For (Hours)']));
+		expect(labels).toEqual(expect.arrayContaining(['Event Types', 'Other Event Types', 'Timestamp Tolerance (Seconds)', 'Drop Duplicate Events', 'Remember Event IDs For (Hours)']));
+		// Square's URL lives in the Square credential now; the earlier free-text field is for saved workflows only.
+		expect(labels.filter((label) => /Notification URL|Earlier Field/.test(label))).toEqual([]);
+		// Event Types lists each POS's common events.
+		await ndv.getByTestId('parameter-input-eventTypes').click();
+		await page.getByText('Square: order.created', { exact: true }).filter({ visible: true }).waitFor();
+		await screenshot('trigger-event-types.png');
+		await ndv.getByTestId('parameter-input-eventTypes').click(); // closes the list again
 		await screenshot('trigger-panel.png');
 
 		// The credential, from the node as a manager would: "Connect to ...", paste the secret, Save.
@@ -167,7 +174,12 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		await connect.click();
 		const dialog = page.getByTestId('credential-edit-dialog');
 		await dialog.waitFor();
-		await dialog.getByTestId('parameter-input-signingSecret').locator('input').fill('whsec_' + Buffer.from('editor test signing secret 32 b.').toString('base64'));
+		// A restaurant on Square: the form then speaks Square's words and asks for its notification URL.
+		await dialog.getByTestId('parameter-input-provider').click();
+		await page.getByRole('option', { name: /^Square/ }).click();
+		await dialog.getByText(/^Signature Key/).first().waitFor();
+		await dialog.getByText(/^Notification URL/).first().waitFor();
+		await dialog.getByTestId('parameter-input-signingSecret').locator('input').fill('editor-test-square-signature-key');
 		await screenshot('credential.png');
 		await page.getByTestId('credential-save-button').click();
 		await page.getByText('Credential successfully created').waitFor();

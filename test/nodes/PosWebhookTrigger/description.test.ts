@@ -59,7 +59,8 @@ describe('POS Webhook Trigger description (what the editor shows)', () => {
 		const events = description.properties.find((p) => p.name === 'events')!;
 		expect(events).toMatchObject({ type: 'string', default: '*' });
 		const shown = (value: unknown) => NodeHelpers.displayParameter({ events: value } as never, events, null, description);
-		expect([shown('*'), shown('order.paid'), shown('payment.*, refund.created')]).toEqual([false, true, true]);
+		// undefined: a new node in the editor (its parameters hold no value yet).
+		expect([shown(undefined), shown(''), shown('*'), shown(' * '), shown('order.paid'), shown('payment.*, refund.created')]).toEqual([false, false, false, false, true, true]);
 	});
 
 	test.each([
