@@ -22,8 +22,34 @@ export const COMMON_EVENT_TYPES: Record<string, { label: string; events: string[
 	toast: { label: 'Toast', events: ['menus_updated', 'order_updated'] },
 };
 
+/** What each common event means, in a restaurant's words (shown under the event in the list). */
+const EVENT_MEANINGS: Record<string, string> = {
+	'catalog.version.updated': 'Menu items or the catalog changed',
+	'inventory.count.updated': 'A stock count changed',
+	'loyalty.event.created': 'Loyalty points earned, redeemed or adjusted',
+	'order.created': 'A new order',
+	'order.fulfillment.updated': "An order's pickup or delivery status changed",
+	'order.updated': 'An order changed, e.g. paid or completed',
+	'payment.created': 'A payment was started',
+	'payment.updated': 'A payment changed, e.g. completed',
+	'refund.created': 'A refund was made',
+	'inventory_levels/update': 'A stock level changed',
+	'orders/cancelled': 'An order was cancelled',
+	'orders/create': 'A new order',
+	'orders/paid': 'An order was paid',
+	'orders/updated': 'An order changed',
+	'refunds/create': 'A refund was made',
+	'charge.refunded': 'A payment was refunded',
+	'checkout.session.completed': 'A customer finished checking out',
+	'payment_intent.payment_failed': 'A payment failed',
+	'payment_intent.succeeded': 'A payment went through',
+	'terminal.reader.action_succeeded': 'A card reader finished a payment or refund',
+	menus_updated: 'The menu was published or changed',
+	order_updated: 'An order was created or changed',
+};
+
 const COMMON_EVENT_OPTIONS = Object.values(COMMON_EVENT_TYPES)
-	.flatMap(({ label, events }) => events.map((event) => ({ name: `${label}: ${event}`, value: event })))
+	.flatMap(({ label, events }) => events.map((event) => ({ name: `${label}: ${event}`, value: event, description: EVENT_MEANINGS[event] })))
 	.sort((a, b) => a.name.localeCompare(b.name));
 
 type ParameterReader = (name: string, fallback: unknown) => unknown;

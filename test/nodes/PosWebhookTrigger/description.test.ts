@@ -49,7 +49,9 @@ describe('POS Webhook Trigger description (what the editor shows)', () => {
 			expect([id, options.filter((o) => o.name.startsWith(`${label}: `)).map((o) => o.value).sort()]).toEqual([id, [...events].sort()]);
 			for (const event of events) expect(readme).toContain(`\`${event}\``);
 		}
-		expect(options).toContainEqual({ name: 'Square: order.created', value: 'order.created' });
+		expect(options).toContainEqual({ name: 'Square: order.created', value: 'order.created', description: 'A new order' });
+		// Each says what it means in plain words.
+		expect(options.filter((o) => !(o as { description?: string }).description)).toEqual([]);
 		expect(readmeAnchors.has(/#([\w-]+)"/.exec(eventTypes.hint!)![1])).toBe(true);
 		const other = description.properties.find((p) => p.name === 'otherEventTypes')!;
 		expect(other).toMatchObject({ displayName: 'Other Event Types', type: 'string', default: '' });
