@@ -173,8 +173,11 @@ const baseUrlFields = perProvider((t) => ({
 export class PosApi implements ICredentialType {
 	name = 'posApi';
 
-	// The editor's credential search matches the display name only, so it names the POS systems.
-	displayName = 'Square, Stripe, Shopify, Toast, Svix POS API';
+	// The editor's credential search ("Add credential", CredentialsSelectModal in n8n-editor-ui
+	// 2.41's index-*.js) keeps a type only when `displayName.toLowerCase().includes(search)`:
+	// the name must contain "square" and "pos". n8n then writes "Connect to Square or Other POS"
+	// and names the saved credential "Square or Other POS account" (the " API" is dropped).
+	displayName = 'Square or Other POS API';
 
 	icon = { light: 'file:../nodes/PosWebhookTrigger/pos.svg', dark: 'file:../nodes/PosWebhookTrigger/pos.dark.svg' } as const;
 
@@ -197,6 +200,17 @@ export class PosApi implements ICredentialType {
 		})),
 		...secretFields,
 		...previousSecretFields,
+		{
+			// Square signs the URL it calls: it belongs to the subscription, like the signature key.
+			displayName: 'Notification URL',
+			name: 'notificationUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://n8n.example.com/webhook/…/pos',
+			hint: "Only if your Square subscription's URL differs from the trigger's Production URL (n8n behind a proxy). Otherwise leave empty.",
+			description: 'The notification URL exactly as registered in your Square subscription: Square signs it, so one character off fails every request',
+			...forProviders(['square']),
+		},
 		...tokenFields,
 		...baseUrlFields,
 		// The labels below are the words the trigger's error messages use (nodes/shared/providers/custom.ts).

@@ -31,7 +31,8 @@ import { sharedLedgerFactory, type SharedLedgerStore } from '../shared/ledger/sh
 import type { LedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
-import { triggerProperties } from './description';
+import { posApiCredentialTest } from '../Pos/methods/credentialTest';
+import { EVENT_TYPES_SUBTITLE, readEventTypes, triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
@@ -52,13 +53,13 @@ export class PosWebhookTrigger implements INodeType {
 		icon: { light: 'file:pos.svg', dark: 'file:pos.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["events"] === "*" ? "All Events" : "Events: " + $parameter["events"] }}',
+		subtitle: EVENT_TYPES_SUBTITLE,
 		description: 'Starts the workflow once per verified POS event: orders, payments, menus, shifts',
 		defaults: { name: 'POS Webhook Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// n8n's CredentialsTester takes the first node listing the credential with a testedBy; the
-		// POS node (listed first in package.json) holds the function (nodes/Pos/methods/credentialTest.ts).
+		// n8n's CredentialsTester takes the first node listing the credential with a testedBy and
+		// calls that node's methods.credentialTest: both nodes hold it, so package.json order is moot.
 		credentials: [
 			{ name: 'posApi', required: true, testedBy: 'posApiCredentialTest' },
 			// Only with Ledger Storage "Shared (Redis)" (queue mode); tested by connecting (methods.credentialTest).
@@ -88,6 +89,7 @@ export class PosWebhookTrigger implements INodeType {
 
 	methods = {
 		credentialTest: {
+			posApiCredentialTest,
 			async posLedgerRedisConnection(
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,
@@ -166,7 +168,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const dedupe = this.getNodeParameter('dedupe', true) as boolean;
 	const settings: DeliverySettings = {
-		events: String(this.getNodeParameter('events', '*') ?? '*'),
+		events: readEventTypes((name, fallback) => this.getNodeParameter(name, fallback)),
 		// An expression can make these anything: an invalid value falls back to the safe default
 		// (a NaN tolerance would otherwise switch the freshness check off).
 		toleranceSeconds: validNumber(this.getNodeParameter('toleranceSeconds', 300), 300, 0),
@@ -175,21 +177,29 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		includeHeaders: options.includeHeaders === true,
 		removeFields: parseFieldList(options.removeFields as string | undefined),
 	};
-	const notificationUrl = String(this.getNodeParameter('notificationUrl', '') || this.getNodeWebhookUrl('default') || '');
+	const notificationUrlParameter = String(this.getNodeParameter('notificationUrl', '') || '');
+	const webhookUrl = this.getNodeWebhookUrl('default') ?? '';
 	const request: InboundRequest = {
 		headers: req.headers,
 		rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
-		notificationUrl,
+		notificationUrl: webhookUrl,
 	};
 
 	const credentialId = this.getNode().credentials?.posApi?.id ?? undefined;
 	const load = async () => (await this.getCredentials('posApi')) as unknown as PosCredentialData;
 	let config = await signingConfigs.get(credentialId, load, nowMs);
+	request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
 
 	const isTest = this.getMode() === 'manual';
 	const storage = storageOf(this.getNodeParameter('ledgerStorage', 'process'));
 	const opened = await openStore(this, storage, settings, options, isTest, nowMs);
-	if (opened.kind === 'shared') return await handleSharedDelivery(this, request, config, settings, options, opened.store, nowMs, credentialId, load);
+	if (opened.kind === 'shared') {
+		// A reloaded credential may carry another Square Notification URL: the shared path re-reads it too.
+		const renotify = (fresh: typeof config) => {
+			request.notificationUrl = squareNotificationUrl(notificationUrlParameter, fresh.credential, webhookUrl);
+		};
+		return await handleSharedDelivery(this, request, config, settings, options, opened.store, nowMs, credentialId, load, renotify);
+	}
 	const store = opened.store;
 	let result = processDelivery(request, config, settings, store.ledger, nowMs);
 	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
@@ -197,6 +207,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
+			request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
 			store.count(`rejected.${result.reason}`, -1);
 			result = processDelivery(request, config, settings, store.ledger, nowMs);
 		}
@@ -238,7 +249,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
 		case 'rejected':
 			reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
-			return reportRefusal(this, result, { provider: config.provider, notificationUrl });
+			return reportRefusal(this, result, { provider: config.provider, notificationUrl: request.notificationUrl });
 		case 'failed':
 			this.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
 			return reply(this, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
@@ -264,6 +275,7 @@ async function handleSharedDelivery(
 	nowMs: number,
 	credentialId: string | undefined,
 	load: () => Promise<PosCredentialData>,
+	renotify: (config: Awaited<ReturnType<typeof signingConfigs.get>>) => void,
 ): Promise<IWebhookResponseData> {
 	let config = initialConfig;
 	let result = processDelivery(request, config, settings, undefined, nowMs, store);
@@ -271,6 +283,7 @@ async function handleSharedDelivery(
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
+			renotify(config);
 			store.count(`rejected.${result.reason}`, -1);
 			result = processDelivery(request, config, settings, undefined, nowMs, store);
 		}
@@ -477,4 +490,13 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject, retryA
 		// The connection is gone; there is no one left to answer.
 	}
 	return { noWebhookResponse: true };
+}
+
+/**
+ * The URL Square signs: the trigger's old parameter (saved workflows) first, then the one kept in
+ * the credential with the signature key, else the URL n8n gives this webhook.
+ */
+function squareNotificationUrl(parameter: string, credential: PosCredentialData, webhookUrl: string): string {
+	const fromCredential = (credential as PosCredentialData & { notificationUrl?: unknown }).notificationUrl;
+	return parameter || (typeof fromCredential === 'string' ? fromCredential.trim() : '') || webhookUrl;
 }

@@ -4,6 +4,80 @@ import { ledgerStorageProperties } from '../shared/ledger/storageDescription';
 
 const README = 'https://github.com/n8n-nodes-pos-webhooks/n8n-nodes-pos-webhooks';
 
+/**
+ * Common event types per POS (README "Event types"), offered as a list; any other name goes in
+ * Other Event Types. Standard Webhooks and Custom HMAC have no fixed names.
+ */
+export const COMMON_EVENT_TYPES: Record<string, { label: string; events: string[] }> = {
+	square: {
+		label: 'Square',
+		events: ['catalog.version.updated', 'inventory.count.updated', 'loyalty.event.created', 'order.created', 'order.fulfillment.updated', 'order.updated', 'payment.created', 'payment.updated', 'refund.created'],
+	},
+	shopify: {
+		label: 'Shopify',
+		events: ['inventory_levels/update', 'orders/cancelled', 'orders/create', 'orders/paid', 'orders/updated', 'refunds/create'],
+	},
+	stripe: {
+		label: 'Stripe',
+		events: ['charge.refunded', 'checkout.session.completed', 'payment_intent.payment_failed', 'payment_intent.succeeded', 'terminal.reader.action_succeeded'],
+	},
+	toast: { label: 'Toast', events: ['menus_updated', 'order_updated'] },
+};
+
+/** What each common event means, in a restaurant's words (shown under the event in the list). */
+const EVENT_MEANINGS: Record<string, string> = {
+	'catalog.version.updated': 'Menu items or the catalog changed',
+	'inventory.count.updated': 'A stock count changed',
+	'loyalty.event.created': 'Loyalty points earned, redeemed or adjusted',
+	'order.created': 'A new order',
+	'order.fulfillment.updated': "An order's pickup or delivery status changed",
+	'order.updated': 'An order changed, e.g. paid or completed',
+	'payment.created': 'A payment was started',
+	'payment.updated': 'A payment changed, e.g. completed',
+	'refund.created': 'A refund was made',
+	'inventory_levels/update': 'A stock level changed',
+	'orders/cancelled': 'An order was cancelled',
+	'orders/create': 'A new order',
+	'orders/paid': 'An order was paid',
+	'orders/updated': 'An order changed',
+	'refunds/create': 'A refund was made',
+	'charge.refunded': 'A payment was refunded',
+	'checkout.session.completed': 'A customer finished checking out',
+	'payment_intent.payment_failed': 'A payment failed',
+	'payment_intent.succeeded': 'A payment went through',
+	'terminal.reader.action_succeeded': 'A card reader finished a payment or refund',
+	menus_updated: 'The menu was published or changed',
+	order_updated: 'An order was created or changed',
+};
+
+const COMMON_EVENT_OPTIONS = Object.values(COMMON_EVENT_TYPES)
+	.flatMap(({ label, events }) => events.map((event) => ({ name: `${label}: ${event}`, value: event, description: EVENT_MEANINGS[event] })))
+	.sort((a, b) => a.name.localeCompare(b.name));
+
+type ParameterReader = (name: string, fallback: unknown) => unknown;
+
+/**
+ * The event types the trigger accepts, as one comma-separated filter ("*" for all): the types
+ * chosen from the list, Other Event Types, and the earlier free-text field (saved workflows), when
+ * it holds more than its default "*". Nothing at all means every event, as before.
+ */
+export function readEventTypes(get: ParameterReader): string {
+	const earlier = String(get('events', '*') ?? '*').trim();
+	const chosen = get('eventTypes', []);
+	const parts = [
+		...(earlier === '*' ? [] : earlier.split(',')),
+		...(Array.isArray(chosen) ? chosen.map(String) : []),
+		...String(get('otherEventTypes', '') ?? '').split(','),
+	]
+		.map((part) => part.trim())
+		.filter((part) => part !== '');
+	return parts.length === 0 ? '*' : [...new Set(parts)].join(', ');
+}
+
+/** The node's subtitle on the canvas: the same combination as readEventTypes. */
+export const EVENT_TYPES_SUBTITLE =
+	'={{ ((types) => types.length ? "Events: " + types.join(", ") : "All Events")([$parameter["events"] === "*" ? "" : $parameter["events"]].concat($parameter["eventTypes"] || [], $parameter["otherEventTypes"] || "").filter((type) => type)) }}';
+
 export const triggerProperties: INodeProperties[] = [
 	{
 		// One line; each POS's steps are in the README (the credential shows the chosen POS's own line).
@@ -21,14 +95,35 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName: 'Event Types',
+		name: 'eventTypes',
+		type: 'multiOptions',
+		options: COMMON_EVENT_OPTIONS,
+		default: [],
+		hint: `Leave empty for all events. Not in the list? Add it under Other Event Types. <a href="${README}#event-types" target="_blank">Event names per POS</a>`,
+		description:
+			'Which events start the workflow. Other events are answered "ignored" so the POS does not retry them.',
+	},
+	{
+		displayName: 'Other Event Types',
+		name: 'otherEventTypes',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. invoice.paid, payment.*',
+		hint: "Any event name your POS sends, separated by commas; payment.* matches every payment event",
+		description: 'Event types to accept besides those chosen above',
+	},
+	{
+		// The free-text field of the first release, kept so saved workflows work unchanged. Shown
+		// only while it holds an event name, i.e. a character other than "*", space or comma (n8n
+		// shows a parameter when its displayOptions hold, and they may refer to the parameter
+		// itself: NodeHelpers.displayParameter). A new node has no value: hidden, read as "*".
+		displayName: 'Event Types (Earlier Field)',
 		name: 'events',
 		type: 'string',
 		default: '*',
-		required: true,
-		placeholder: 'e.g. order.created, payment.*',
-		hint: `* for all events, or your POS's event names separated by commas (payment.* matches every payment event). <a href="${README}#event-types" target="_blank">Common events per POS</a>`,
-		description:
-			'Which events start the workflow. Other events are answered "ignored" so the POS does not retry them.',
+		displayOptions: { show: { events: [{ _cnd: { regex: '[^*\\s,]' } }] } },
+		hint: 'From an earlier version of this node, still applied together with the two fields above. Set it to * to use only them.',
+		description: 'Comma-separated event types, * for all',
 	},
 	{
 		displayName: 'Timestamp Tolerance (Seconds)',
@@ -59,12 +154,15 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { dedupe: [true], ...p.displayOptions?.show } } })),
 	{
+		// Moved to the credential (Square only, beside its signature key); kept for saved workflows
+		// that set it, and shown only to them (it hides itself while empty).
 		displayName: 'Square Notification URL',
 		name: 'notificationUrl',
 		type: 'string',
 		default: '',
+		displayOptions: { show: { notificationUrl: [{ _cnd: { exists: true } }] } },
 		placeholder: 'e.g. https://n8n.example.com/webhook/…/pos',
-		hint: "Square only, and only if Square's subscription URL differs from the Production URL (a proxy in between). Other POS: leave empty.",
+		hint: 'Square only. Now set in the Square credential; this one, if filled, wins. Clear it to use the credential\'s.',
 		description: 'The URL exactly as registered in your Square subscription: Square signs it, so one character off fails every request',
 	},
 	{

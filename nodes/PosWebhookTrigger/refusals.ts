@@ -59,7 +59,7 @@ export function refusalFix(reason: RejectReason, context: RefusalContext): strin
 			const rotation = ` If you have just rotated it, keep the old one in Previous ${secretField} until the POS signs with the new one.`;
 			if (id === 'square') {
 				return (
-					`Square signs the URL it calls: set Notification URL in the trigger to the URL registered in Square, character for character, if n8n is behind a proxy (n8n has ${context.notificationUrl || 'no URL'}), or set WEBHOOK_URL. ` +
+					`Square signs the URL it calls: set Notification URL in the Square credential to the URL registered in Square, character for character, if n8n is behind a proxy (n8n has ${context.notificationUrl || 'no URL'}), or set WEBHOOK_URL. ` +
 					`Otherwise check that ${secretField} in the credential is ${WHERE_THE_SECRET_IS.square}.${rotation}`
 				);
 			}

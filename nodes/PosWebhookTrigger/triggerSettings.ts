@@ -3,6 +3,7 @@ import type { IDataObject, IHookFunctions } from 'n8n-workflow';
 import { parseFieldList } from '../shared/event';
 import { DEFAULT_MAX_ENTRIES } from '../shared/ledger/Ledger';
 import { ledgerFor, persistLedger } from '../shared/ledger/registry';
+import { readEventTypes } from './description';
 import { recordTriggerSettings, type DeliverySettings } from './processDelivery';
 
 type ParameterReader = (name: string, fallback: unknown) => unknown;
@@ -21,7 +22,7 @@ export function readTriggerParameters(get: ParameterReader): { settings: Deliver
 	const dedupe = get('dedupe', true) !== false;
 	return {
 		settings: {
-			events: String(get('events', '*') ?? '*'),
+			events: readEventTypes(get),
 			toleranceSeconds: validNumber(get('toleranceSeconds', 300), 300, 0),
 			dedupe,
 			dedupeWindowHours: dedupe ? validNumber(get('dedupeWindowHours', 72), 72, 1 / 60) : 72,

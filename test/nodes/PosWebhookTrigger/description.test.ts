@@ -5,6 +5,7 @@ import { Expression, NodeHelpers, type INodeProperties } from 'n8n-workflow';
 
 import { Pos } from '../../../nodes/Pos/Pos.node';
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
+import { COMMON_EVENT_TYPES, readEventTypes } from '../../../nodes/PosWebhookTrigger/description';
 import packageJson from '../../../package.json';
 
 const root = path.resolve(__dirname, '../../..');
@@ -38,27 +39,66 @@ describe('POS Webhook Trigger description (what the editor shows)', () => {
 		expect(notice.displayName).not.toMatch(/WEBHOOK_URL|TLS/);
 	});
 
-	test('Event Types: required, a visible hint with a link to each POS\u2019s common events, any value accepted', () => {
-		const events = description.properties.find((p) => p.name === 'events')!;
-		expect(events).toMatchObject({ type: 'string', default: '*', required: true, placeholder: 'e.g. order.created, payment.*' });
-		expect(readmeAnchors.has(/#([\w-]+)"/.exec(events.hint!)![1])).toBe(true);
+	test('Event Types: a list of each POS\u2019s common events, sorted, plus Other Event Types for any name', () => {
+		const eventTypes = description.properties.find((p) => p.name === 'eventTypes')!;
+		expect(eventTypes).toMatchObject({ displayName: 'Event Types', type: 'multiOptions', default: [] });
+		const options = eventTypes.options as Array<{ name: string; value: string }>;
+		expect(options.map((o) => o.name)).toEqual([...options.map((o) => o.name)].sort((a, b) => a.localeCompare(b)));
+		expect(new Set(options.map((o) => o.value)).size).toBe(options.length);
+		for (const [id, { label, events }] of Object.entries(COMMON_EVENT_TYPES)) {
+			expect([id, options.filter((o) => o.name.startsWith(`${label}: `)).map((o) => o.value).sort()]).toEqual([id, [...events].sort()]);
+			for (const event of events) expect(readme).toContain(`\`${event}\``);
+		}
+		expect(options).toContainEqual({ name: 'Square: order.created', value: 'order.created', description: 'A new order' });
+		// Each says what it means in plain words.
+		expect(options.filter((o) => !(o as { description?: string }).description)).toEqual([]);
+		expect(readmeAnchors.has(/#([\w-]+)"/.exec(eventTypes.hint!)![1])).toBe(true);
+		const other = description.properties.find((p) => p.name === 'otherEventTypes')!;
+		expect(other).toMatchObject({ displayName: 'Other Event Types', type: 'string', default: '' });
 	});
 
-	test('the Square Notification URL says it is Square only, with visible help', () => {
+	test('the earlier free-text Event Types (saved version-1 workflows) shows only while it holds more than "*"', () => {
+		const events = description.properties.find((p) => p.name === 'events')!;
+		expect(events).toMatchObject({ type: 'string', default: '*' });
+		const shown = (value: unknown) => NodeHelpers.displayParameter({ events: value } as never, events, null, description);
+		// undefined: a new node in the editor (its parameters hold no value yet).
+		expect([shown(undefined), shown(''), shown('*'), shown(' * '), shown('order.paid'), shown('payment.*, refund.created')]).toEqual([false, false, false, false, true, true]);
+	});
+
+	test.each([
+		[{}, '*'],
+		[{ events: '*' }, '*'],
+		[{ events: 'order.paid' }, 'order.paid'],
+		[{ eventTypes: ['order.created', 'payment.updated'] }, 'order.created, payment.updated'],
+		[{ eventTypes: ['order.created'], otherEventTypes: ' invoice.paid , payment.* ' }, 'order.created, invoice.paid, payment.*'],
+		[{ events: 'order.paid, refund.*', eventTypes: ['order.paid'], otherEventTypes: '' }, 'order.paid, refund.*'],
+		[{ eventTypes: [], otherEventTypes: ' , ' }, '*'],
+	])('readEventTypes %j -> %s (what the trigger and Reconcile filter with)', (parameters, expected) => {
+		const get = (name: string, fallback: unknown) => (name in parameters ? (parameters as Record<string, unknown>)[name] : fallback);
+		expect(readEventTypes(get)).toBe(expected);
+	});
+
+	test('the Square Notification URL says it is Square only, with visible help, and shows only when a saved workflow set it', () => {
 		const url = description.properties.find((p) => p.name === 'notificationUrl')!;
 		expect(url.displayName).toBe('Square Notification URL');
 		expect(url.hint).toMatch(/^Square only/);
+		const shown = (value: unknown) => NodeHelpers.displayParameter({ notificationUrl: value } as never, url, null, description);
+		expect([shown(undefined), shown(''), shown('https://pos.example.com/hooks/square')]).toEqual([false, false, true]);
 	});
 
 	test('placeholders in n8n\u2019s style ("e.g. ...") for free-text fields', () => {
 		const walk = (props: INodeProperties[]): INodeProperties[] => props.flatMap((p) => [p, ...walk((p.options ?? []).filter((o): o is INodeProperties => 'type' in o))]);
 		const placeholders = walk(description.properties).filter((p) => p.type === 'string' && p.placeholder).map((p) => p.placeholder);
-		expect(placeholders).toEqual(['e.g. order.created, payment.*', 'e.g. https://n8n.example.com/webhook/…/pos', 'e.g. customer.email, customer.phone_number']);
+		expect(placeholders).toEqual(['e.g. invoice.paid, payment.*', 'e.g. https://n8n.example.com/webhook/…/pos', 'e.g. customer.email, customer.phone_number']);
 	});
 
 	test('readable subtitles, evaluated by n8n\u2019s expression engine', () => {
 		expect(subtitle(new PosWebhookTrigger(), { events: '*' })).toBe('All Events');
 		expect(subtitle(new PosWebhookTrigger(), { events: 'order.created' })).toBe('Events: order.created');
+		expect(subtitle(new PosWebhookTrigger(), { events: '*', eventTypes: [], otherEventTypes: '' })).toBe('All Events');
+		expect(subtitle(new PosWebhookTrigger(), { events: '*', eventTypes: ['order.created', 'payment.updated'], otherEventTypes: 'invoice.paid' })).toBe(
+			'Events: order.created, payment.updated, invoice.paid',
+		);
 		expect(subtitle(new Pos(), { resource: 'event', operation: 'reconcile' })).toBe('Reconcile Events');
 		expect(subtitle(new Pos(), { resource: 'order', operation: 'get' })).toBe('Get Order');
 		expect(subtitle(new Pos(), { resource: 'ledger', operation: 'getStats' })).toBe('Get Ledger Stats');
@@ -66,7 +106,8 @@ describe('POS Webhook Trigger description (what the editor shows)', () => {
 
 	test('defaults as n8n resolves them', () => {
 		const params = NodeHelpers.getNodeParameters(description.properties, {}, true, false, null, description);
-		expect(params).toMatchObject({ events: '*', toleranceSeconds: 300, dedupe: true, dedupeWindowHours: 72, notificationUrl: '', options: {} });
+		// No "events" (the earlier field hides itself; the trigger reads its default "*") and no notificationUrl.
+		expect(params).toEqual({ setupNotice: '', httpsNotice: '', eventTypes: [], otherEventTypes: '', toleranceSeconds: 300, dedupe: true, dedupeWindowHours: 72, ledgerStorage: 'process', options: {} });
 	});
 });
 

@@ -45,7 +45,7 @@ describe('Square behind a proxy (Notification URL not set)', () => {
 		expect(result).toEqual({ noWebhookResponse: true });
 		expect(logs).toHaveLength(1);
 		expect(logs[0]).toMatch(/^warn POS Webhook Trigger in workflow "Test" \(wf-1\) refused a Square request: invalid_signature, answered 401\./);
-		expect(logs[0]).toContain(`Square signs the URL it calls: set Notification URL in the trigger to the URL registered in Square`);
+		expect(logs[0]).toContain(`Square signs the URL it calls: set Notification URL in the Square credential to the URL registered in Square`);
 		expect(logs[0]).toContain(`(n8n has ${N8N_URL})`);
 		expect(logs[0]).not.toContain(KEY);
 		expect(logs[0]).not.toContain(squareRequest('sq_1').headers['x-square-hmacsha256-signature'].slice(0, 12));
@@ -71,7 +71,25 @@ describe('Square behind a proxy (Notification URL not set)', () => {
 		}
 	});
 
-	it('setting Notification URL to the registered URL fixes it', async () => {
+	it('the Notification URL kept in the Square credential fixes it', async () => {
+		const { response, logs } = await deliver(squareRequest('sq_cred'), {
+			credential: { provider: 'square', signingSecret: KEY, notificationUrl: REGISTERED } as FakeWebhookOptions['credential'],
+			credentialId: 'cred-square-with-url',
+		});
+		expect(response).toEqual({ status: 200, body: { status: 'accepted', id: 'sq_cred' } });
+		expect(logs).toEqual([]);
+	});
+
+	it("a saved workflow's trigger Notification URL (the older place) still wins over the credential's", async () => {
+		const { response } = await deliver(squareRequest('sq_param_wins'), {
+			credential: { provider: 'square', signingSecret: KEY, notificationUrl: 'https://wrong.example.com/x' } as FakeWebhookOptions['credential'],
+			credentialId: 'cred-square-wrong-url',
+			parameters: { notificationUrl: REGISTERED },
+		});
+		expect(response).toEqual({ status: 200, body: { status: 'accepted', id: 'sq_param_wins' } });
+	});
+
+	it('setting Notification URL in the trigger (saved workflows) to the registered URL fixes it', async () => {
 		const { response, result, logs } = await deliver(squareRequest('sq_fixed'), { parameters: { notificationUrl: REGISTERED } });
 		expect(response).toEqual({ status: 200, body: { status: 'accepted', id: 'sq_fixed' } });
 		expect(result.workflowData?.[0]).toHaveLength(1);
@@ -92,7 +110,7 @@ describe('while the editor listens for a test event', () => {
 						status: 401,
 						reason: 'invalid_signature',
 						message: expect.stringContaining('Signature does not match'),
-						fix: expect.stringContaining('set Notification URL in the trigger'),
+						fix: expect.stringContaining('set Notification URL in the Square credential'),
 						provider: 'square',
 					},
 				},

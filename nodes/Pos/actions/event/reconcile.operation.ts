@@ -23,15 +23,19 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"Event Types, Fields to Remove and how long IDs are remembered come from this workflow's POS Webhook Trigger: set them there.",
+			"Which events are reconciled, which fields are removed and how long IDs are remembered come from this workflow's POS Webhook Trigger: set them there.",
 		name: 'triggerSettingsNotice',
 		type: 'notice',
 		default: '',
 	},
 	{
+		// Same parameter as before (saved workflows keep their value); only narrows the trigger's choice.
 		...eventTypesProperty,
+		displayName: 'Only These Event Types',
+		placeholder: 'e.g. payment.*',
+		hint: 'Optional: * (the default) reconciles every event type the trigger accepts',
 		description:
-			'Only events the POS Webhook Trigger accepts are reconciled. To reconcile fewer, list types here: * for all, or a comma-separated list (end an entry with * to match a prefix).',
+			'To reconcile fewer event types than the trigger accepts: a comma-separated list (end an entry with * to match a prefix). Types the trigger does not accept are never reconciled.',
 	},
 	{
 		displayName: 'Look Back (Hours)',
