@@ -18,6 +18,7 @@
  *   node --import tsx bench/n8n-throughput.ts [default|lazy] [durationMs] [rounds]
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 import { Ledger } from '../nodes/shared/ledger/Ledger';
@@ -97,7 +98,7 @@ export interface ThroughputCase extends LoadResult {
 	/** Time after the last reply until every execution the case started had finished. */
 	drainMs: number;
 	/**
-	 * The headline: executions finished / (load time + drain time) for cases that start executions;
+	 * The headline: executions finished / (load time until the last reply + drain time) for cases that start executions;
 	 * replies / load time for cases that do not.
 	 */
 	sustainedPerSec: number;
@@ -111,6 +112,11 @@ export interface ThroughputRun {
 	concurrency: number;
 	/** Bytes of the saved static data per seeded workflow, before and after the run. */
 	staticDataBytes: Record<string, { before: number; after: number }>;
+	/**
+	 * Set-up checks on the real n8n: typeVersion 2 of the trigger with a body n8n leaves unread
+	 * (no content type, application/octet-stream) must still verify and accept it.
+	 */
+	checks: Array<{ name: string; status: number; reply: string; passed: boolean }>;
 	/** Wall time of this configuration: n8n set-up and boot, warm-up, all rounds. */
 	wallMs: number;
 	cases: ThroughputCase[];
@@ -127,6 +133,8 @@ interface CaseSpec {
 
 interface Profile {
 	env: Record<string, string>;
+	/** A typeVersion 2 trigger's URL, for the raw-body checks. */
+	rawBodyCheckUrl?: (n8n: N8nInstance) => string;
 	workflows: WorkflowJson[];
 	readyPaths: string[];
 	cases: CaseSpec[];
@@ -197,6 +205,7 @@ const PROFILES: Record<ProfileName, () => Profile> = {
 		const ids = { v2: 'b0a1c2d3-0000-4000-8000-000000000012', v1: 'b0a1c2d3-0000-4000-8000-000000000011' };
 		return {
 			env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+			rawBodyCheckUrl: (n) => n.triggerUrl(ids.v2),
 			workflows: [
 				plainWorkflow(),
 				wf('benchPosLazyV002', 'bench: POS trigger v2, lazy isolates', posTrigger(ids.v2, posRef, 2)),
@@ -257,6 +266,23 @@ export async function runN8nThroughput(
 			await drain();
 		}
 
+		const checks: ThroughputRun['checks'] = [];
+		if (profile.rawBodyCheckUrl) {
+			for (const contentType of [undefined, 'application/octet-stream']) {
+				const id = `msg_rawbody_${contentType ? 'octet' : 'none'}_${Date.now()}`;
+				const { headers, body } = signed(id);
+				const answer = await postOnce(profile.rawBodyCheckUrl(n8n), contentType ? { ...headers, 'content-type': contentType } : headers, body);
+				let reply = '';
+				try {
+					reply = String((JSON.parse(answer.body) as { status?: unknown }).status);
+				} catch {
+					reply = answer.body.slice(0, 80);
+				}
+				checks.push({ name: `typeVersion 2, ${contentType ?? 'no content type'}: accepted`, status: answer.status, reply, passed: answer.status === 200 && reply === 'accepted' });
+			}
+			await drain();
+		}
+
 		const results = new Map<string, ThroughputCase[]>();
 		for (let round = 0; round < rounds; round++) {
 			for (const c of profile.cases) {
@@ -266,7 +292,7 @@ export async function runN8nThroughput(
 				const after = await outcomes(c.workflowId);
 				const executionsFinished = after.success - before.success;
 				const executionsFailed = after.other - before.other;
-				const sustainedPerSec = c.startsExecutions ? executionsFinished / ((durationMs + drainMs) / 1000) : r.requests / (durationMs / 1000);
+				const sustainedPerSec = c.startsExecutions ? executionsFinished / ((r.elapsedMs + drainMs) / 1000) : r.requests / (r.elapsedMs / 1000);
 				const one: ThroughputCase = {
 					name: c.name,
 					key: c.key,
@@ -291,12 +317,28 @@ export async function runN8nThroughput(
 			rounds,
 			concurrency,
 			staticDataBytes,
+			checks,
 			wallMs: Math.round(performance.now() - started),
 			cases: profile.cases.map((c) => median(results.get(c.key) ?? [])),
 		};
 	} finally {
 		await n8n.stop();
 	}
+}
+
+/** One POST with exactly these headers (no content type unless given), for the set-up checks. */
+function postOnce(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+	const target = new URL(url);
+	return new Promise((resolve) => {
+		const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+			let text = '';
+			res.setEncoding('utf8');
+			res.on('data', (c) => (text += c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+		});
+		req.on('error', (error) => resolve({ status: 0, body: error.message }));
+		req.end(body);
+	});
 }
 
 if (require.main === module) {

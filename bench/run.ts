@@ -220,6 +220,11 @@ async function main() {
 			[lazyV1, `${r(lazyV1, lazyPlain, '(a)')}, ${r(lazyV1, lazyV2, 'typeVersion 2')}`],
 		]),
 	);
+	const checks = [...def.checks, ...lazy.checks];
+	if (checks.length) {
+		lines.push('');
+		lines.push(`Set-up checks on the real n8n: ${checks.map((c) => `${c.name}: ${c.passed ? 'passed' : `FAILED (${c.status} ${c.reply})`}`).join('; ')}`);
+	}
 	lines.push('');
 	lines.push('Per event, outside n8n:');
 	lines.push('');
@@ -243,6 +248,7 @@ async function main() {
 		quick,
 		wallSeconds: wallS,
 		targets,
+		checks,
 		n8n: { default: def, lazy },
 		triggerCost: cost,
 		reconcile: rec,
@@ -251,6 +257,10 @@ async function main() {
 	};
 	mkdirSync(join(__dirname, 'results'), { recursive: true });
 	writeFileSync(join(__dirname, 'results', quick ? 'latest-quick.json' : 'latest.json'), JSON.stringify(out, null, 1));
+	if (checks.some((c) => !c.passed)) {
+		console.error('[bench] a set-up check failed (see "Set-up checks" above)');
+		process.exitCode = 1;
+	}
 	console.error(`[bench] written to bench/results/${quick ? 'latest-quick.json' : 'latest.json'} (${wallS} s)`);
 }
 
