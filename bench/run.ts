@@ -14,7 +14,8 @@
  *   5. the shared ledger (queue mode): one Redis claim, when bench/redis-claim.ts is present
  * Everything is a ratio against a baseline measured in the same n8n, in the same run: these
  * machines are noisy.
- *   npm run bench -- [--quick]     (--quick: 1 round of 3 s per case, a set-up check, not a measurement)
+ *   npm run bench -- [--quick] [--seconds=10] [--rounds=3]
+ *   (--quick: 1 round of 3 s per case, a set-up check, not a measurement; written to latest-quick.json)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -105,8 +106,9 @@ function caseRow(c: ThroughputCase, ratio: string): string {
 async function main() {
 	const started = performance.now();
 	const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-	const durationMs = quick ? 3_000 : 10_000;
-	const rounds = quick ? 1 : 3;
+	const flag = (name: string) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? NaN);
+	const durationMs = Number.isFinite(flag('seconds')) ? flag('seconds') * 1000 : quick ? 3_000 : 10_000;
+	const rounds = Number.isFinite(flag('rounds')) ? flag('rounds') : quick ? 1 : 3;
 	const warmUpMs = quick ? 1_000 : 2_000;
 
 	console.error('[bench] 1/5 trigger cost');
