@@ -6,6 +6,8 @@ import { Agent, request } from 'node:http';
  */
 export interface LoadResult {
 	requests: number;
+	/** From the first request until the last reply (the clients finish what they sent before the deadline). */
+	elapsedMs: number;
 	rps: number;
 	p50Ms: number;
 	p99Ms: number;
@@ -60,5 +62,5 @@ export async function runLoad(url: string, make: (i: number) => OneRequest, conc
 	agent.destroy();
 	latencies.sort((a, b) => a - b);
 	const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
-	return { requests: latencies.length, rps: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses, replies };
+	return { requests: latencies.length, elapsedMs: Math.round(elapsed * 1000), rps: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses, replies };
 }

@@ -1,19 +1,38 @@
 /**
- * Against one real n8n in the same run, same client, same 1 KB body, 8 concurrent clients:
- * (a) n8n's Webhook node without authentication, (b) with Header Auth, (c) our trigger starting
- * executions with an empty ledger and with 50,000 entries, (d) a storm of duplicates, (e) a
- * storm of forged requests. Cases are interleaved over rounds; the median round is reported.
+ * Real n8n throughput, counted by FINISHED EXECUTIONS: one n8n per configuration, same client,
+ * same 1 KB body, `concurrency` closed-loop clients. Every case's headline is its sustained rate:
+ *   executions that finished successfully / time from the first request until the last of them
+ *   finished (for cases that start no execution: replies / load time).
+ * The reply rate is reported second: a node that answers before n8n has run the execution can
+ * reply faster than n8n finishes the work, and users get the finished work, not the replies.
+ * Cases are interleaved over rounds; the median round (by sustained rate) is reported.
+ *
+ * Two configurations (see PROFILES):
+ *   default: n8n's defaults. n8n's Webhook node without auth (a) and with Header Auth (b); the
+ *            trigger accepting with an empty, a 50,000-id and a 200,000-id ledger (c); a duplicate
+ *            storm (d) and a forged storm (e) against the 50,000-id workflow, which must start nothing.
+ *   lazy:    N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true. n8n's Webhook node without auth (a); the
+ *            trigger accepting as typeVersion 2 (static description: no expression per request)
+ *            and as typeVersion 1 (n8n evaluates a binaryData expression per request).
+ *
+ *   node --import tsx bench/n8n-throughput.ts [default|lazy] [durationMs] [rounds]
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 import { Ledger } from '../nodes/shared/ledger/Ledger';
 import { STATIC_DATA_KEY } from '../nodes/shared/ledger/registry';
-import { startN8n, type CredentialJson, type WorkflowJson } from '../test/e2e/harness';
+import { startN8n, type CredentialJson, type N8nInstance, type WorkflowJson } from '../test/e2e/harness';
 import { runLoad, type LoadResult, type OneRequest } from './load';
 
 const SECRET = 'whsec_' + Buffer.from('benchmark key benchmark key 32b!').toString('base64');
+const FORGED_SECRET = 'whsec_' + Buffer.from('not the real key').toString('base64');
 const HEADER_SECRET = 'bench-header-secret-value';
+/** Every POS workflow allows 200,000 ids, so the seeded ledgers are kept whole and all cases run the same settings. */
+const MAX_LEDGER_ENTRIES = 200_000;
+/** The trigger's version that new workflows get (defaultVersion). */
+export const CURRENT_TRIGGER_VERSION = 2;
 
 function body1k(id: string): string {
 	const base = { type: 'order.paid', timestamp: new Date().toISOString(), data: { order_id: id, location_id: 'L1', note: '' } };
@@ -30,16 +49,19 @@ function signed(id: string, secret = SECRET): OneRequest {
 	};
 }
 
+/** Static data holding a saved ledger of `entries` ids spread over 71 hours, as real traffic is. */
 function seededLedger(entries: number): Record<string, unknown> {
-	const ledger = new Ledger(72 * 3_600_000, 200_000);
+	const ledger = new Ledger(72 * 3_600_000, MAX_LEDGER_ENTRIES);
 	const now = Date.now();
 	for (let i = 0; i < entries; i++) ledger.claim(`seed_${i}`, now - Math.floor((i / entries) * 71 * 3_600_000));
 	return { global: { [STATIC_DATA_KEY]: JSON.parse(JSON.stringify(ledger)) } };
 }
 
-const webhookNode = (name: string, path: string, auth?: { id: string; name: string }) => ({
+type Ref = { id: string; name: string };
+
+const webhookNode = (path: string, auth?: Ref) => ({
 	id: randomUUID(),
-	name,
+	name: 'Webhook',
 	type: 'n8n-nodes-base.webhook',
 	typeVersion: 2,
 	position: [0, 0] as [number, number],
@@ -48,14 +70,14 @@ const webhookNode = (name: string, path: string, auth?: { id: string; name: stri
 	...(auth ? { credentials: { httpHeaderAuth: auth } } : {}),
 });
 
-const posTrigger = (webhookId: string, cred: { id: string; name: string }, parameters: Record<string, unknown> = {}) => ({
+const posTrigger = (webhookId: string, cred: Ref, typeVersion: number) => ({
 	id: randomUUID(),
 	name: 'POS Webhook Trigger',
 	type: 'n8n-nodes-pos-webhooks.posWebhookTrigger',
-	typeVersion: 1,
+	typeVersion,
 	position: [0, 0] as [number, number],
 	webhookId,
-	parameters,
+	parameters: { options: { maxLedgerEntries: MAX_LEDGER_ENTRIES } },
 	credentials: { posApi: cred },
 });
 
@@ -64,47 +86,169 @@ const wf = (id: string, name: string, node: ReturnType<typeof webhookNode> | Ret
 
 export interface ThroughputCase extends LoadResult {
 	name: string;
+	/** Short key scripts can use: plain, header, accepted0, accepted50k, accepted200k, duplicates, forgeries, acceptedV2, acceptedV1. */
+	key: string;
+	workflowId: string;
+	/** Whether the case is meant to start executions (false: duplicates and forgeries). */
+	startsExecutions: boolean;
+	/** Executions of the case's workflow that finished successfully during the case. */
+	executionsFinished: number;
+	/** Executions of the case's workflow that ended otherwise (error, crashed, canceled). */
+	executionsFailed: number;
 	/** Time after the last reply until every execution the case started had finished. */
 	drainMs: number;
-	/** requests / (load time + drain time): the rate n8n can keep up with, executions included. */
-	sustainedRps: number;
+	/**
+	 * The headline: executions finished / (load time until the last reply + drain time) for cases that start executions;
+	 * replies / load time for cases that do not.
+	 */
+	sustainedPerSec: number;
 }
 
-export async function runN8nThroughput(options: { durationMs?: number; rounds?: number; concurrency?: number; env?: Record<string, string> } = {}) {
-	const durationMs = options.durationMs ?? 12_000;
+export interface ThroughputRun {
+	profile: ProfileName;
+	env: Record<string, string>;
+	durationMs: number;
+	rounds: number;
+	concurrency: number;
+	/** Bytes of the saved static data per seeded workflow, before and after the run. */
+	staticDataBytes: Record<string, { before: number; after: number }>;
+	/**
+	 * Set-up checks on the real n8n: typeVersion 2 of the trigger with a body n8n leaves unread
+	 * (no content type, application/octet-stream) must still verify and accept it.
+	 */
+	checks: Array<{ name: string; status: number; reply: string; passed: boolean }>;
+	/** Wall time of this configuration: n8n set-up and boot, warm-up, all rounds. */
+	wallMs: number;
+	cases: ThroughputCase[];
+}
+
+interface CaseSpec {
+	key: string;
+	name: string;
+	workflowId: string;
+	url: (n8n: N8nInstance) => string;
+	make: (i: number) => OneRequest;
+	startsExecutions: boolean;
+}
+
+interface Profile {
+	env: Record<string, string>;
+	/** A typeVersion 2 trigger's URL, for the raw-body checks. */
+	rawBodyCheckUrl?: (n8n: N8nInstance) => string;
+	workflows: WorkflowJson[];
+	readyPaths: string[];
+	cases: CaseSpec[];
+}
+
+export type ProfileName = 'default' | 'lazy';
+
+const posCred: CredentialJson = { id: 'benchPosCred0001', name: 'POS bench', type: 'posApi', data: { provider: 'standardWebhooks', signingSecret: SECRET, previousSigningSecret: '', apiToken: '', baseUrl: '' } };
+const headerCred: CredentialJson = { id: 'benchHeaderCred1', name: 'Header bench', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: HEADER_SECRET } };
+const posRef = { id: posCred.id, name: posCred.name };
+
+let seq = 0;
+const fresh = (tag: string) => () => signed(`msg_${tag}_${Date.now().toString(36)}_${seq++}`);
+const plainCase = (): CaseSpec => ({
+	key: 'plain',
+	name: "(a) n8n's Webhook node, no auth",
+	workflowId: 'benchPlainHook01',
+	url: (n) => n.webhookUrl('bench-plain'),
+	make: () => ({ headers: {}, body: body1k('x') }),
+	startsExecutions: true,
+});
+const plainWorkflow = () => wf('benchPlainHook01', 'bench: n8n Webhook, no auth', webhookNode('bench-plain'));
+const posCase = (key: string, name: string, workflowId: string, webhookId: string, make: (i: number) => OneRequest, startsExecutions = true): CaseSpec => ({
+	key,
+	name,
+	workflowId,
+	url: (n) => n.triggerUrl(webhookId),
+	make,
+	startsExecutions,
+});
+
+/** The duplicate storm repeats one id, accepted once during warm-up. */
+const DUPLICATE_ID = `msg_dup_${Date.now()}`;
+
+const PROFILES: Record<ProfileName, () => Profile> = {
+	default: () => {
+		const ids = { empty: 'b0a1c2d3-0000-4000-8000-000000000001', k50: 'b0a1c2d3-0000-4000-8000-000000000002', k200: 'b0a1c2d3-0000-4000-8000-000000000003' };
+		const v = CURRENT_TRIGGER_VERSION;
+		return {
+			env: {},
+			workflows: [
+				plainWorkflow(),
+				wf('benchHeaderHook1', 'bench: n8n Webhook, Header Auth', webhookNode('bench-header', { id: headerCred.id, name: headerCred.name })),
+				wf('benchPosEmpty001', 'bench: POS trigger, empty ledger', posTrigger(ids.empty, posRef, v)),
+				wf('benchPosFull0050', 'bench: POS trigger, 50,000 ids', posTrigger(ids.k50, posRef, v), seededLedger(50_000)),
+				wf('benchPosFull0200', 'bench: POS trigger, 200,000 ids', posTrigger(ids.k200, posRef, v), seededLedger(200_000)),
+			],
+			readyPaths: ['bench-plain', 'bench-header', `${ids.empty}/pos`, `${ids.k50}/pos`, `${ids.k200}/pos`],
+			cases: [
+				plainCase(),
+				{
+					key: 'header',
+					name: "(b) n8n's Webhook node, Header Auth",
+					workflowId: 'benchHeaderHook1',
+					url: (n) => n.webhookUrl('bench-header'),
+					make: () => ({ headers: { 'X-Api-Key': HEADER_SECRET }, body: body1k('x') }),
+					startsExecutions: true,
+				},
+				posCase('accepted0', '(c) POS trigger, accepted, empty ledger', 'benchPosEmpty001', ids.empty, fresh('e')),
+				posCase('accepted50k', '(c) POS trigger, accepted, 50,000-id ledger', 'benchPosFull0050', ids.k50, fresh('f')),
+				posCase('accepted200k', '(c) POS trigger, accepted, 200,000-id ledger', 'benchPosFull0200', ids.k200, fresh('g')),
+				posCase('duplicates', '(d) POS trigger, duplicate storm (50,000-id ledger)', 'benchPosFull0050', ids.k50, () => signed(DUPLICATE_ID), false),
+				posCase('forgeries', '(e) POS trigger, forged storm (50,000-id ledger)', 'benchPosFull0050', ids.k50, (i) => signed(`msg_forged_${i}`, FORGED_SECRET), false),
+			],
+		};
+	},
+	lazy: () => {
+		const ids = { v2: 'b0a1c2d3-0000-4000-8000-000000000012', v1: 'b0a1c2d3-0000-4000-8000-000000000011' };
+		return {
+			env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+			rawBodyCheckUrl: (n) => n.triggerUrl(ids.v2),
+			workflows: [
+				plainWorkflow(),
+				wf('benchPosLazyV002', 'bench: POS trigger v2, lazy isolates', posTrigger(ids.v2, posRef, 2)),
+				wf('benchPosLazyV001', 'bench: POS trigger v1, lazy isolates', posTrigger(ids.v1, posRef, 1)),
+			],
+			readyPaths: ['bench-plain', `${ids.v2}/pos`, `${ids.v1}/pos`],
+			cases: [
+				plainCase(),
+				posCase('acceptedV2', '(c) POS trigger typeVersion 2, accepted, empty ledger', 'benchPosLazyV002', ids.v2, fresh('l2')),
+				posCase('acceptedV1', '(c) POS trigger typeVersion 1, accepted, empty ledger', 'benchPosLazyV001', ids.v1, fresh('l1')),
+			],
+		};
+	},
+};
+
+export async function runN8nThroughput(
+	options: { profile?: ProfileName; durationMs?: number; rounds?: number; concurrency?: number; warmUpMs?: number } = {},
+): Promise<ThroughputRun> {
+	const profileName = options.profile ?? 'default';
+	const durationMs = options.durationMs ?? 10_000;
 	const rounds = options.rounds ?? 3;
 	const concurrency = options.concurrency ?? 8;
-	const posCred: CredentialJson = { id: 'benchPosCred0001', name: 'POS bench', type: 'posApi', data: { provider: 'standardWebhooks', signingSecret: SECRET, previousSigningSecret: '', apiToken: '', baseUrl: '' } };
-	const headerCred: CredentialJson = { id: 'benchHeaderCred1', name: 'Header bench', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: HEADER_SECRET } };
-	const emptyId = 'b0a1c2d3-0000-4000-8000-000000000001';
-	const fullId = 'b0a1c2d3-0000-4000-8000-000000000002';
-	const noDedupeId = 'b0a1c2d3-0000-4000-8000-000000000003';
-	const workflows = [
-		wf('benchPlainHook01', 'bench: n8n Webhook, no auth', webhookNode('Webhook', 'bench-plain')),
-		wf('benchHeaderHook1', 'bench: n8n Webhook, Header Auth', webhookNode('Webhook', 'bench-header', { id: headerCred.id, name: headerCred.name })),
-		wf('benchPosEmpty001', 'bench: POS trigger, empty ledger', posTrigger(emptyId, { id: posCred.id, name: posCred.name })),
-		wf('benchPosFull0001', 'bench: POS trigger, 50,000 ids', posTrigger(fullId, { id: posCred.id, name: posCred.name }), seededLedger(50_000)),
-		// Same trigger without the ledger: what remembering ids costs n8n (its static-data write).
-		wf('benchPosNoDedupe', 'bench: POS trigger, dedupe off', posTrigger(noDedupeId, { id: posCred.id, name: posCred.name }, { dedupe: false })),
-	];
-	const n8n = await startN8n({ workflows, credentials: [posCred, headerCred], readyPaths: ['bench-plain', 'bench-header', `${emptyId}/pos`, `${fullId}/pos`, `${noDedupeId}/pos`], env: options.env });
+	const warmUpMs = options.warmUpMs ?? 2_000;
+	const started = performance.now();
+	const profile = PROFILES[profileName]();
+	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: profile.env });
 	try {
-		const saved = JSON.stringify((await n8n.staticData('benchPosFull0001')) ?? {}).length;
-		let seq = 0;
-		const fresh = (tag: string) => () => signed(`msg_${tag}_${Date.now().toString(36)}_${seq++}`);
-		const dupId = `msg_dup_${Date.now()}`;
-		const cases: Array<{ name: string; url: string; make: (i: number) => OneRequest }> = [
-			{ name: '(a) n8n Webhook node, no auth', url: n8n.webhookUrl('bench-plain'), make: () => ({ headers: {}, body: body1k('x') }) },
-			{ name: '(b) n8n Webhook node, Header Auth', url: n8n.webhookUrl('bench-header'), make: () => ({ headers: { 'X-Api-Key': HEADER_SECRET }, body: body1k('x') }) },
-			{ name: '(c) POS trigger, accepted, empty ledger', url: n8n.triggerUrl(emptyId), make: fresh('e') },
-			{ name: '(c) POS trigger, accepted, 50,000-id ledger', url: n8n.triggerUrl(fullId), make: fresh('f') },
-			{ name: '(d) POS trigger, duplicate storm', url: n8n.triggerUrl(fullId), make: () => signed(dupId) },
-			{ name: '(f) POS trigger, accepted, Drop Duplicate Events off (no ledger write)', url: n8n.triggerUrl(noDedupeId), make: fresh('n') },
-			{ name: '(e) POS trigger, forged storm', url: n8n.triggerUrl(fullId), make: (i) => signed(`msg_forged_${i}`, 'whsec_' + Buffer.from('not the real key').toString('base64')) },
-		];
-		// n8n answers before the execution ends (our trigger even before it is registered), so a
-		// case can leave executions running that would slow the next one: wait for them, and count
-		// that time in the case's sustained rate.
+		const seeded = profile.workflows.filter((w) => 'staticData' in w).map((w) => w.id);
+		const staticDataBytes: ThroughputRun['staticDataBytes'] = {};
+		for (const id of seeded) staticDataBytes[id] = { before: JSON.stringify((await n8n.staticData(id)) ?? {}).length, after: 0 };
+
+		const outcomes = async (workflowId: string) => {
+			const rows = await n8n.query<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM execution_entity WHERE workflowId = ? GROUP BY status', [workflowId]);
+			let success = 0;
+			let other = 0;
+			for (const r of rows) {
+				if (r.status === 'success') success += Number(r.n);
+				else if (r.status !== 'new' && r.status !== 'running') other += Number(r.n);
+			}
+			return { success, other };
+		};
+		// A case can leave executions still queued or running when its last reply is sent: wait for
+		// them and count that time in the case's sustained rate (and keep them out of the next case).
 		const drain = async () => {
 			const t0 = performance.now();
 			for (;;) {
@@ -113,37 +257,93 @@ export async function runN8nThroughput(options: { durationMs?: number; rounds?: 
 				await new Promise((r) => setTimeout(r, 100));
 			}
 		};
-		// Warm up every path once (the first request loads code and credentials).
-		for (const c of cases) {
-			await runLoad(c.url, c.make, 2, 3000);
+
+		// Warm up every path (the first request loads code and credentials); this also accepts the
+		// duplicate storm's id once, so that every request of that case is a duplicate.
+		for (const c of profile.cases) {
+			if (c.key === 'duplicates') await runLoad(c.url(n8n), c.make, 1, 200);
+			await runLoad(c.url(n8n), c.make, 2, warmUpMs);
 			await drain();
 		}
-		await runLoad(n8n.triggerUrl(fullId), () => signed(dupId), 1, 200);
+
+		const checks: ThroughputRun['checks'] = [];
+		if (profile.rawBodyCheckUrl) {
+			for (const contentType of [undefined, 'application/octet-stream']) {
+				const id = `msg_rawbody_${contentType ? 'octet' : 'none'}_${Date.now()}`;
+				const { headers, body } = signed(id);
+				const answer = await postOnce(profile.rawBodyCheckUrl(n8n), contentType ? { ...headers, 'content-type': contentType } : headers, body);
+				let reply = '';
+				try {
+					reply = String((JSON.parse(answer.body) as { status?: unknown }).status);
+				} catch {
+					reply = answer.body.slice(0, 80);
+				}
+				checks.push({ name: `typeVersion 2, ${contentType ?? 'no content type'}: accepted`, status: answer.status, reply, passed: answer.status === 200 && reply === 'accepted' });
+			}
+			await drain();
+		}
+
 		const results = new Map<string, ThroughputCase[]>();
 		for (let round = 0; round < rounds; round++) {
-			for (const c of cases) {
-				const r = await runLoad(c.url, c.make, concurrency, durationMs);
+			for (const c of profile.cases) {
+				const before = await outcomes(c.workflowId);
+				const r = await runLoad(c.url(n8n), c.make, concurrency, durationMs);
 				const drainMs = await drain();
-				const sustainedRps = Math.round((r.requests / ((durationMs + drainMs) / 1000)) * 10) / 10;
-				results.set(c.name, [...(results.get(c.name) ?? []), { name: c.name, ...r, drainMs: Math.round(drainMs), sustainedRps }]);
+				const after = await outcomes(c.workflowId);
+				const executionsFinished = after.success - before.success;
+				const executionsFailed = after.other - before.other;
+				const sustainedPerSec = c.startsExecutions ? executionsFinished / ((r.elapsedMs + drainMs) / 1000) : r.requests / (r.elapsedMs / 1000);
+				const one: ThroughputCase = {
+					name: c.name,
+					key: c.key,
+					workflowId: c.workflowId,
+					startsExecutions: c.startsExecutions,
+					...r,
+					executionsFinished,
+					executionsFailed,
+					drainMs: Math.round(drainMs),
+					sustainedPerSec: Math.round(sustainedPerSec * 10) / 10,
+				};
+				results.set(c.key, [...(results.get(c.key) ?? []), one]);
+				console.error(`[bench] ${profileName} round ${round + 1}/${rounds}: ${c.name}: ${one.sustainedPerSec}/s sustained, replies ${one.rps}/s`);
 			}
 		}
-		const median = (xs: ThroughputCase[]) => [...xs].sort((a, b) => a.sustainedRps - b.sustainedRps)[Math.floor(xs.length / 2)];
-		const table = cases.map((c) => median(results.get(c.name) ?? []));
-		const fullLedgerStaticDataBytes = JSON.stringify((await n8n.staticData('benchPosFull0001')) ?? {}).length;
-		const executions = {
-			plain: await n8n.executionCount('benchPlainHook01'),
-			posEmpty: await n8n.executionCount('benchPosEmpty001'),
-			posFull: await n8n.executionCount('benchPosFull0001'),
+		const median = (xs: ThroughputCase[]) => [...xs].sort((a, b) => a.sustainedPerSec - b.sustainedPerSec)[Math.floor(xs.length / 2)];
+		for (const id of seeded) staticDataBytes[id].after = JSON.stringify((await n8n.staticData(id)) ?? {}).length;
+		return {
+			profile: profileName,
+			env: profile.env,
+			durationMs,
+			rounds,
+			concurrency,
+			staticDataBytes,
+			checks,
+			wallMs: Math.round(performance.now() - started),
+			cases: profile.cases.map((c) => median(results.get(c.key) ?? [])),
 		};
-		return { durationMs, rounds, concurrency, seededStaticDataBytes: saved, fullLedgerStaticDataBytes, executions, cases: table };
 	} finally {
 		await n8n.stop();
 	}
 }
 
+/** One POST with exactly these headers (no content type unless given), for the set-up checks. */
+function postOnce(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+	const target = new URL(url);
+	return new Promise((resolve) => {
+		const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+			let text = '';
+			res.setEncoding('utf8');
+			res.on('data', (c) => (text += c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+		});
+		req.on('error', (error) => resolve({ status: 0, body: error.message }));
+		req.end(body);
+	});
+}
+
 if (require.main === module) {
-	runN8nThroughput({ durationMs: Number(process.argv[2] ?? 12_000), rounds: Number(process.argv[3] ?? 2) })
+	const profile = (process.argv[2] ?? 'default') as ProfileName;
+	runN8nThroughput({ profile, durationMs: Number(process.argv[3] ?? 10_000), rounds: Number(process.argv[4] ?? 3) })
 		.then((r) => console.log(JSON.stringify(r, null, 1)))
 		.catch((e) => {
 			console.error(e);

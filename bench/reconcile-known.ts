@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { Pos } from '../nodes/Pos/Pos.node';
+// '.js' (resolved to the .ts source): the bare name would load the codex file Pos.node.json under tsx.
+import { Pos } from '../nodes/Pos/Pos.node.js';
 import { ledgerFor } from '../nodes/shared/ledger/registry';
 import { createExecuteContext } from '../test/helpers/executeContext';
 

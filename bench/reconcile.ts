@@ -10,7 +10,8 @@ import { fork } from 'node:child_process';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { Pos } from '../nodes/Pos/Pos.node';
+// '.js' (resolved to the .ts source): the bare name would load the codex file Pos.node.json under tsx.
+import { Pos } from '../nodes/Pos/Pos.node.js';
 import { startSimulator } from '../simulator';
 import { createExecuteContext } from '../test/helpers/executeContext';
 

@@ -34,6 +34,7 @@ import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '.
 import { posApiCredentialTest } from '../Pos/methods/credentialTest';
 import { EVENT_TYPES_SUBTITLE, readEventTypes, triggerProperties } from './description';
 import { processDelivery, type DeliverySettings } from './processDelivery';
+import { readRawBody } from './rawBody';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
 import { recordStarted } from '../shared/ledger/durable';
@@ -52,7 +53,10 @@ export class PosWebhookTrigger implements INodeType {
 		name: 'posWebhookTrigger',
 		icon: { light: 'file:pos.svg', dark: 'file:pos.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 2: nothing in the description or the parameters makes n8n evaluate an expression per
+		// request (version 1 costs a binaryData evaluation in n8n's parseRequestBody); see rawBody.ts.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: EVENT_TYPES_SUBTITLE,
 		description: 'Starts the workflow once per verified POS event: orders, payments, menus, shifts',
 		defaults: { name: 'POS Webhook Trigger' },
@@ -177,11 +181,13 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		includeHeaders: options.includeHeaders === true,
 		removeFields: parseFieldList(options.removeFields as string | undefined),
 	};
+	const body = await readRawBody(req);
+	if (!body.ok) return reply(this, body.status, { status: 'rejected', reason: body.reason, message: body.message });
 	const notificationUrlParameter = String(this.getNodeParameter('notificationUrl', '') || '');
 	const webhookUrl = this.getNodeWebhookUrl('default') ?? '';
 	const request: InboundRequest = {
 		headers: req.headers,
-		rawBody: Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0),
+		rawBody: body.body,
 		notificationUrl: webhookUrl,
 	};
 

@@ -115,7 +115,8 @@ export function triggerWorkflow(spec: TriggerWorkflowSpec): WorkflowJson {
 		id: n8nId(),
 		name: TRIGGER_NODE_NAME,
 		type: NODE_TYPES.trigger,
-		typeVersion: 1,
+		// The version new workflows get (static description: no expression evaluated per request).
+		typeVersion: 2,
 		position: [0, 0],
 		webhookId,
 		parameters: { ...(spec.trigger ?? {}) },
