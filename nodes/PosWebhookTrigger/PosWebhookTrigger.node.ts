@@ -361,7 +361,8 @@ async function openStore(
 /**
  * Activation with Ledger Storage "Shared (Redis)": refuses to activate when the companion package
  * is missing or Redis does not answer, so the mistake shows in the editor, not as 503s to the
- * POS. Then writes the trigger's window where the POS node (on a worker) can read it.
+ * POS. Then writes the trigger's window, event types and fields to remove where the POS node
+ * (on a worker) can read them.
  */
 async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
 	const dedupe = ctx.getNodeParameter('dedupe', true) as boolean;
@@ -380,7 +381,15 @@ async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
 	if (opened.kind !== 'shared') return;
 	try {
 		await sharedLedgerFactory()?.check(opened.connection);
-		await opened.store.saveSettings({ dedupeWindowHours, updatedAt: new Date().toISOString() });
+		// Reconcile on a worker reads these (its static data is not the trigger's): the same
+		// events, with the same fields removed, whichever way they come.
+		const options = ctx.getNodeParameter('options', {}) as IDataObject;
+		await opened.store.saveSettings({
+			dedupeWindowHours,
+			events: readEventTypes((name, fallback) => ctx.getNodeParameter(name, fallback)),
+			removeFields: parseFieldList(options.removeFields as string | undefined),
+			updatedAt: new Date().toISOString(),
+		});
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), `The shared ledger's Redis cannot be used: ${(error as Error).message}`, {
 			description: 'Check the POS Ledger Redis credential (host, port, password, TLS) and that Redis is running',
@@ -437,6 +446,8 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 		started = await recordStarted(
 			this,
 			ids.filter((id): id is string => id !== undefined),
+			// Queue mode: executions start on several workers at once; Redis records each atomically.
+			opened.kind === 'shared' ? opened.store : undefined,
 		);
 	} catch (error) {
 		// Nothing downstream ran: this execution shows as failed in n8n and can be retried from there.

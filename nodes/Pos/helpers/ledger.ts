@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { describeDamage, type Ledger, type TriggerSettings } from '../../shared/ledger/Ledger';
 import { ledgerFor, persistLedger, storeFor } from '../../shared/ledger/registry';
+import type { MarkStore } from '../../shared/ledger/durable';
 import type { InProcessLedgerStore, LedgerStore } from '../../shared/ledger/store';
 import {
 	LEDGER_CREDENTIAL,
@@ -49,13 +50,6 @@ export interface OpenLedger {
  * used and the damage logged once.
  */
 export function openLedger(ctx: IExecuteFunctions, itemIndex: number, options: { live?: boolean } = {}): OpenLedger {
-	if (storageOf(ctx.getNodeParameter(LEDGER_STORAGE_PARAMETER, itemIndex, 'process')) === 'redis') {
-		// This operation still works on the in-process ledger's synchronous methods only.
-		throw new NodeOperationError(ctx.getNode(), 'This operation does not support Ledger Storage "Shared (Redis)" yet', {
-			description: 'Use Ledger Storage "In-Process" for it, or run it in a single n8n process.',
-			itemIndex,
-		});
-	}
 	// Ledger > Get Stats and Forget are run by hand from the editor to look at or fix the real
 	// ledger, so they always open the live one (options.live).
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
@@ -108,6 +102,10 @@ export interface OpenLedgerStore {
 	windowMs: number;
 	/** In-process: marks the ledger for saving with this execution's static data. Shared: nothing to do. */
 	persist(): void;
+	/** What the workflow's POS Webhook Trigger runs with, when it has recorded it. */
+	trigger?: Pick<TriggerSettings, 'windowHours' | 'events' | 'removeFields'>;
+	/** Shared: where durable records go (Redis). In-process: undefined, n8n's database. */
+	marks?: MarkStore;
 }
 
 /**
@@ -122,7 +120,7 @@ export async function openLedgerStoreFor(ctx: IExecuteFunctions, itemIndex: numb
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
 	if (storage !== 'redis' || isTest) {
 		const opened = openLedger(ctx, itemIndex, { ...options, live: options.live });
-		return { storage: 'process', store: opened.store, isTest: opened.isTest, windowMs: opened.windowMs, persist: opened.persist };
+		return { storage: 'process', store: opened.store, isTest: opened.isTest, windowMs: opened.windowMs, persist: opened.persist, trigger: opened.trigger };
 	}
 	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
 	const open = async (windowMs: number) => {
@@ -144,17 +142,27 @@ export async function openLedgerStoreFor(ctx: IExecuteFunctions, itemIndex: numb
 			throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 		}
 	};
-	// The window is the trigger's, written at its activation; until then the trigger's default.
+	// The window, event types and fields to remove are the trigger's, written at its activation;
+	// until then the trigger's defaults.
 	let store = await open(DEFAULT_DEDUPE_WINDOW_HOURS * 3_600_000);
 	let hours = DEFAULT_DEDUPE_WINDOW_HOURS;
+	let trigger: OpenLedgerStore['trigger'];
 	try {
-		const recorded = Number((await store.loadSettings()).dedupeWindowHours);
-		if (Number.isFinite(recorded) && recorded > 0 && recorded !== hours) {
-			hours = recorded;
-			store = await open(hours * 3_600_000);
+		const settings = await store.loadSettings();
+		const recorded = Number(settings.dedupeWindowHours);
+		if (Number.isFinite(recorded) && recorded > 0) {
+			trigger = {
+				windowHours: recorded,
+				events: typeof settings.events === 'string' ? settings.events : '*',
+				removeFields: Array.isArray(settings.removeFields) ? settings.removeFields.map(String) : [],
+			};
+			if (recorded !== hours) {
+				hours = recorded;
+				store = await open(hours * 3_600_000);
+			}
 		}
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 	}
-	return { storage, store, isTest, windowMs: hours * 3_600_000, persist: () => undefined };
+	return { storage, store, isTest, windowMs: hours * 3_600_000, persist: () => undefined, trigger, marks: store };
 }

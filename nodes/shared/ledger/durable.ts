@@ -11,10 +11,18 @@ import type { IExecuteFunctions } from 'n8n-workflow';
  *
  * n8n keeps one JSON row per workflow for this scope and rewrites it whole per call, reading it
  * first without a lock. Calls for one workflow are therefore chained here, one at a time, so two
- * executions of this process never overwrite each other's record. (Across processes, in queue
- * mode, the shared ledger is the authority instead.) Records arriving meanwhile are written
- * together (recordBatched).
+ * executions of this process never overwrite each other's record. Records arriving meanwhile are
+ * written together (recordBatched). Across processes (queue mode: executions on several workers)
+ * that row would lose one of two concurrent records, so with the shared ledger every record goes
+ * to Redis instead (`marks`, one atomic SET NX per record).
  */
+
+/** The shared ledger's marks (SharedLedgerStore): where records go in queue mode. */
+export interface MarkStore {
+	recordMarks(marks: string[]): Promise<Set<string>>;
+	findMarks(marks: string[]): Promise<Set<string>>;
+	removeMarks(marks: string[]): Promise<void>;
+}
 
 /** Records kept per workflow. Enough for every event of a long outage window at restaurant rates;
  * each call rewrites about 25 bytes per record. */
@@ -100,14 +108,17 @@ export function canRecordDurably(ctx: IExecuteFunctions): boolean {
  * that were already recorded (their execution started before: drop them, their effect ran or is
  * visible in n8n as crashed).
  */
-export async function recordStarted(ctx: IExecuteFunctions, eventIds: string[]): Promise<Set<string>> {
-	if (eventIds.length === 0 || !canRecordDurably(ctx)) return new Set();
-	const processed = await recordBatched(ctx, eventIds.map((id) => PREFIX + id));
+export async function recordStarted(ctx: IExecuteFunctions, eventIds: string[], marks?: MarkStore): Promise<Set<string>> {
+	if (eventIds.length === 0) return new Set();
+	if (!marks && !canRecordDurably(ctx)) return new Set();
+	const values = eventIds.map((id) => PREFIX + id);
+	const processed = marks ? await marks.recordMarks(values) : await recordBatched(ctx, values);
 	return new Set([...processed].map((value) => value.slice(PREFIX.length)));
 }
 
 /** Ledger > Forget: the durable record goes too, so the event can really be processed again. */
-export async function forgetStarted(ctx: IExecuteFunctions, eventId: string): Promise<void> {
+export async function forgetStarted(ctx: IExecuteFunctions, eventId: string, marks?: MarkStore): Promise<void> {
+	if (marks) return await marks.removeMarks([PREFIX + eventId]);
 	if (!canRecordDurably(ctx)) return;
 	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
 	await serialised(workflowId, async () =>
@@ -116,9 +127,15 @@ export async function forgetStarted(ctx: IExecuteFunctions, eventId: string): Pr
 }
 
 /** POS > Ledger > Mark Done: the event's flow finished; completion tracking will not re-emit it. */
-export async function recordDone(ctx: IExecuteFunctions, eventIds: string[]): Promise<void> {
-	if (eventIds.length === 0 || !canRecordDurably(ctx)) return;
-	await recordBatched(ctx, eventIds.map((id) => DONE_PREFIX + id));
+export async function recordDone(ctx: IExecuteFunctions, eventIds: string[], marks?: MarkStore): Promise<void> {
+	if (eventIds.length === 0) return;
+	const values = eventIds.map((id) => DONE_PREFIX + id);
+	if (marks) {
+		await marks.recordMarks(values);
+		return;
+	}
+	if (!canRecordDurably(ctx)) return;
+	await recordBatched(ctx, values);
 }
 
 /**
@@ -127,11 +144,16 @@ export async function recordDone(ctx: IExecuteFunctions, eventIds: string[]): Pr
  * this process sees them. (While they are there they count against DURABLE_RECORDS: a check of
  * many unfinished ids on a full row pushes out as many of the oldest records.)
  */
-export async function notDone(ctx: IExecuteFunctions, eventIds: string[]): Promise<string[]> {
-	if (eventIds.length === 0 || !canRecordDurably(ctx)) return [];
+export async function notDone(ctx: IExecuteFunctions, eventIds: string[], marks?: MarkStore): Promise<string[]> {
+	if (eventIds.length === 0) return [];
+	const values = eventIds.map((id) => DONE_PREFIX + id);
+	if (marks) {
+		const done = await marks.findMarks(values);
+		return eventIds.filter((_id, i) => !done.has(values[i]));
+	}
+	if (!canRecordDurably(ctx)) return [];
 	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
 	const options = { mode: 'entries' as const, maxEntries: DURABLE_RECORDS };
-	const values = eventIds.map((id) => DONE_PREFIX + id);
 	return await serialised(workflowId, async () => {
 		const result = await ctx.helpers.checkProcessedAndRecord(values, 'workflow', options);
 		if (result.new.length > 0) await ctx.helpers.removeProcessed(result.new, 'workflow', options);
@@ -141,10 +163,15 @@ export async function notDone(ctx: IExecuteFunctions, eventIds: string[]): Promi
 }
 
 /** Records re-emission number `attempt` of each id; returns those this call recorded (not done before). */
-export async function recordReemit(ctx: IExecuteFunctions, attempts: Array<{ id: string; attempt: number }>): Promise<Set<string>> {
-	if (attempts.length === 0 || !canRecordDurably(ctx)) return new Set();
-	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+export async function recordReemit(ctx: IExecuteFunctions, attempts: Array<{ id: string; attempt: number }>, marks?: MarkStore): Promise<Set<string>> {
+	if (attempts.length === 0) return new Set();
 	const values = attempts.map(({ id, attempt }) => `${ATTEMPT_PREFIX}${attempt}:${id}`);
+	if (marks) {
+		const already = await marks.recordMarks(values);
+		return new Set(attempts.filter((_a, i) => !already.has(values[i])).map((a) => a.id));
+	}
+	if (!canRecordDurably(ctx)) return new Set();
+	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
 	const result = await serialised(workflowId, async () =>
 		await ctx.helpers.checkProcessedAndRecord(values, 'workflow', { mode: 'entries', maxEntries: DURABLE_RECORDS }),
 	);

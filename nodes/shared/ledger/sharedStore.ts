@@ -33,6 +33,10 @@ export interface SharedLedgerScope {
 /** Settings the trigger writes at activation so the POS node (on a worker) can read them. */
 export interface SharedLedgerSettings {
 	dedupeWindowHours?: number;
+	/** The trigger's Event Types, as typed ("*" for all): Reconcile follows them. */
+	events?: string;
+	/** The trigger's Fields to Remove, parsed: Reconcile removes the same fields. */
+	removeFields?: string[];
 	updatedAt?: string;
 }
 
@@ -41,6 +45,14 @@ export interface SharedLedgerStore extends LedgerStore {
 	loadSettings(): Promise<SharedLedgerSettings>;
 	/** Records replay keys without claiming an event (ignored deliveries whose type is unsigned). */
 	recordKeys(keys: string[]): Promise<void>;
+	/**
+	 * Durable marks (shared/ledger/durable.ts: started, done, re-emitted), each recorded atomically
+	 * for the dedupe window. Resolves with those already recorded.
+	 */
+	recordMarks(marks: string[]): Promise<Set<string>>;
+	/** Of these marks, those recorded. */
+	findMarks(marks: string[]): Promise<Set<string>>;
+	removeMarks(marks: string[]): Promise<void>;
 }
 
 export interface SharedLedgerFactory {

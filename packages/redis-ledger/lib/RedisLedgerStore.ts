@@ -115,7 +115,8 @@ export function digestOf(key: string): string {
  * - `entries`     zset digest -> claim time of event ids (stats; trimmed to the window on every claim)
  * - `counts`      hash outcome -> count
  * - `reconcile`   JSON of the reconciliation checkpoint
- * - `settings`    JSON of the trigger's settings (its dedupe window), for the POS node on a worker
+ * - `settings`    JSON of the trigger's settings (window, event types, fields to remove), for the POS node on a worker
+ * - `m:<digest>`  a durable mark ("started", "done", "re-emitted", see recordMarks), expires after the window
  */
 export class RedisLedgerStore {
 	private readonly base: string;
@@ -183,6 +184,42 @@ export class RedisLedgerStore {
 		for (const key of keys) pipeline.set(this.key(key), 'c', 'PX', window, 'NX');
 		const results = await pipeline.exec();
 		for (const [error] of results ?? []) if (error) throw error;
+	}
+
+	/**
+	 * Records marks (the package's "execution started", "flow done", "re-emission k" records),
+	 * each with SET NX, for the dedupe window. Resolves with the marks that were already there.
+	 * Each SET is atomic on the server, so two workers recording one mark at once get one "new":
+	 * the in-process alternative, n8n's processed-data row, is read then rewritten whole and
+	 * would lose one of two concurrent records across processes.
+	 */
+	async recordMarks(marks: string[]): Promise<Set<string>> {
+		if (marks.length === 0) return new Set();
+		const window = Math.max(1, Math.round(this.scope.windowMs));
+		const pipeline = this.client.pipeline();
+		for (const mark of marks) pipeline.set(this.markKey(mark), '1', 'PX', window, 'NX');
+		const results = (await pipeline.exec()) ?? [];
+		const already = new Set<string>();
+		for (const [i, [error, reply]] of results.entries()) {
+			if (error) throw error;
+			if (reply !== 'OK') already.add(marks[i]);
+		}
+		return already;
+	}
+
+	/** Of these marks, those recorded. */
+	async findMarks(marks: string[]): Promise<Set<string>> {
+		if (marks.length === 0) return new Set();
+		const values = await this.client.mget(...marks.map((m) => this.markKey(m)));
+		return new Set(marks.filter((_m, i) => values[i] !== null));
+	}
+
+	async removeMarks(marks: string[]): Promise<void> {
+		if (marks.length > 0) await this.client.del(...marks.map((m) => this.markKey(m)));
+	}
+
+	private markKey(mark: string): string {
+		return `${this.base}m:${digestOf(mark)}`;
 	}
 
 	async release(keys: string[]): Promise<void> {

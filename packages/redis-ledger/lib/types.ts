@@ -35,5 +35,9 @@ export interface SharedLedgerScope {
 
 export interface SharedLedgerSettings {
 	dedupeWindowHours?: number;
+	/** The trigger's Event Types, as typed ("*" for all): Reconcile follows them. */
+	events?: string;
+	/** The trigger's Fields to Remove, parsed: Reconcile removes the same fields. */
+	removeFields?: string[];
 	updatedAt?: string;
 }

@@ -17,7 +17,9 @@ import { registerSharedLedgerFactory, type SharedLedgerFactory } from '../../../
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
 import { RedisLedgerFactory } from '../../../packages/redis-ledger/lib/factory';
 import { dropPrefix, ensureRedis, REDIS_HOST, REDIS_PORT, uniquePrefix } from '../../helpers/redis';
-import { createExecuteContext } from '../../helpers/executeContext';
+import { createExecuteContext, ProcessedDataTable } from '../../helpers/executeContext';
+import { makeEvents } from '../Pos/fixtures';
+import { FixtureServer } from '../Pos/fixtureServer';
 import { fakeWebhookContext } from '../../helpers/webhookContext';
 
 const SECRET = 'whsec_' + Buffer.from('a 32 byte key for the tests.....').toString('base64');
@@ -178,7 +180,7 @@ describe('POS Webhook Trigger with Ledger Storage "Shared (Redis)"', () => {
 	describe('activation', () => {
 		it('activates and writes the trigger settings into Redis', async () => {
 			await expect(node.webhookMethods.default.create.call(hookContext({}))).resolves.toBe(true);
-			expect(JSON.parse((await admin.get(`${prefix}{wf-1}:settings`)) ?? '{}')).toMatchObject({ dedupeWindowHours: 72 });
+			expect(JSON.parse((await admin.get(`${prefix}{wf-1}:settings`)) ?? '{}')).toMatchObject({ dedupeWindowHours: 72, events: '*', removeFields: [] });
 		});
 
 		it('refuses to activate, naming the missing package, without the companion', async () => {
@@ -212,14 +214,24 @@ describe('POS Webhook Trigger with Ledger Storage "Shared (Redis)"', () => {
 	});
 });
 
-/** The POS node as a worker runs it: static data {} and the shared ledger's credential. */
-async function runPosNode(parameters: Record<string, unknown>) {
+const api = new FixtureServer();
+beforeAll(async () => {
+	await api.start();
+});
+afterAll(async () => api.stop());
+
+/**
+ * The POS node as a worker runs it: static data {} and the shared ledger's credential. Workers
+ * share n8n's database (processedData), not their memory.
+ */
+async function runPosNode(parameters: Record<string, unknown>, processedData = new ProcessedDataTable()) {
 	const harness = createExecuteContext({
 		nodeType: new Pos(),
 		parameters: { dedupeWindowHours: 72, ledgerStorage: 'redis', ...parameters } as never,
-		credentials: { ...posApi, baseUrl: 'http://127.0.0.1:1' } as never,
+		credentials: { ...posApi, apiToken: api.token, baseUrl: api.baseUrl } as never,
 		workflowId: 'wf-1',
 		mode: 'trigger',
+		processedData,
 	});
 	const context = harness.context as unknown as { getCredentials: (type: string) => Promise<unknown> };
 	const original = context.getCredentials.bind(context);
@@ -247,9 +259,83 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 		expect((await deliver('msg_forget_1')).result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_forget_1' });
 	});
 
-	it('Event > Reconcile says it does not support the shared ledger yet (instead of using the wrong one)', async () => {
-		await expect(runPosNode({ resource: 'event', operation: 'reconcile' })).rejects.toThrow(
-			'This operation does not support Ledger Storage "Shared (Redis)" yet',
-		);
+	describe('Event > Reconcile', () => {
+		const reconcile = { resource: 'event', operation: 'reconcile' };
+		beforeEach(() => {
+			api.generic.length = 0;
+		});
+
+		it("emits only what no webhook process accepted, with the trigger's event types and fields to remove, and claims it for every process", async () => {
+			const now = Date.now();
+			const events = makeEvents('generic', 6, now - 5 * 3_600_000, now - 3_600_000, (i) => (i % 3 === 2 ? 'menu.updated' : 'order.created'));
+			api.generic.push(...events);
+			// The trigger, activated on the main: writes what Reconcile on a worker must follow.
+			await node.webhookMethods.default.create.call(
+				hookContext({ eventTypes: ['order.created'], options: { removeFields: 'data.total' } }),
+			);
+			// Two events reached the webhook processes.
+			await deliver(events[0].id);
+			await deliver(events[1].id);
+			resetLedgersForTest(); // the worker: nothing in memory
+
+			const database = new ProcessedDataTable();
+			const first = await runPosNode(reconcile, database);
+			// order.created only (menu.updated is not wanted by the trigger), minus the two delivered.
+			expect(first.items.map((i) => i.id)).toEqual([events[3].id, events[4].id]);
+			for (const item of first.items) {
+				expect(item).toMatchObject({ recovered: true, type: 'order.created' });
+				const order = (item.data as { data: Record<string, unknown> }).data;
+				expect(order).toHaveProperty('currency');
+				expect(order).not.toHaveProperty('total');
+			}
+			// Nothing of the shared ledger goes into the worker's static data.
+			expect(first.staticData).toEqual({});
+
+			// A second worker (or the next run) emits nothing again: claims and checkpoint are in Redis.
+			resetLedgersForTest();
+			expect((await runPosNode(reconcile, database)).items).toEqual([]);
+			// A POS retry of an emitted event, reaching any webhook process, is a duplicate.
+			expect((await deliver(events[3].id)).result.webhookResponse).toEqual({ status: 'duplicate', id: events[3].id });
+			const stats = await runPosNode({ resource: 'ledger', operation: 'getStats' });
+			expect(stats.items[0]).toMatchObject({ recovered: 2, accepted: 2 });
+		});
+
+		it("with completion tracking, re-emits on a worker what no worker marked done, keeping every record in Redis (not n8n's per-workflow row)", async () => {
+			const now = Date.now();
+			const events = makeEvents('generic', 3, now - 150 * 60_000, now - 140 * 60_000, () => 'order.created');
+			api.generic.push(...events);
+			for (const event of events) await deliver(event.id);
+			resetLedgersForTest();
+			const database = new ProcessedDataTable();
+			// Two flows finished (on two workers); the third crashed before Mark Done.
+			await Promise.all([
+				runPosNode({ resource: 'ledger', operation: 'markDone', eventId: events[0].id }, database),
+				runPosNode({ resource: 'ledger', operation: 'markDone', eventId: events[1].id }, database),
+			]);
+			const store = factory.open(
+				{ host: REDIS_HOST, port: REDIS_PORT, tls: false, database: 0, keyPrefix: prefix },
+				{ workflowId: 'wf-1', windowMs: 72 * 3_600_000 },
+			);
+			await store.setReconcile({ completionSince: now - 5 * 3_600_000 } as never); // tracking on for hours
+			const tracked = { ...reconcile, completionTracking: true, finishWithinMinutes: 60, maxReemits: 3 };
+			const first = await runPosNode(tracked, database);
+			expect(first.items.map((i) => [i.id, i.reemitted])).toEqual([[events[2].id, 2]]);
+			// Re-emission number 2 is made once, whichever worker runs the next reconciliation.
+			expect((await runPosNode(tracked, database)).items).toEqual([]);
+			expect(database.rows.size).toBe(0);
+			expect(first.staticData).toEqual({});
+		});
+
+		it('emits an event a webhook process holds pending (its execution is being registered) nowhere: it is a duplicate', async () => {
+			const now = Date.now();
+			const [event] = makeEvents('generic', 1, now - 2 * 3_600_000, now - 3_600_000, () => 'order.created');
+			api.generic.push(event);
+			const store = factory.open(
+				{ host: REDIS_HOST, port: REDIS_PORT, tls: false, database: 0, keyPrefix: prefix },
+				{ workflowId: 'wf-1', windowMs: 72 * 3_600_000 },
+			);
+			expect(await store.claim([event.id], Date.now())).toBe('new'); // pending, not yet confirmed
+			expect((await runPosNode(reconcile)).items).toEqual([]);
+		});
 	});
 });

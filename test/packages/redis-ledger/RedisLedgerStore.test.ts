@@ -183,6 +183,21 @@ describe('RedisLedgerStore (the shared ledger, on the machine\'s real Redis)', (
 		expect(await otherPrefix.has('e1', now)).toBe(false);
 	});
 
+	it('records each durable mark once across processes, finds and removes them, and expires them with the window', async () => {
+		const marks = Array.from({ length: 50 }, (_v, i) => `posWebhooks:done:evt_${i}`);
+		// Two processes record the same marks at the same moment: each mark is "new" for exactly one.
+		const [a, b] = await Promise.all([open().recordMarks(marks), open(otherProcess).recordMarks(marks)]);
+		for (const mark of marks) expect(Number(a.has(mark)) + Number(b.has(mark))).toBe(1);
+		expect(await open().findMarks([marks[0], 'posWebhooks:done:unknown'])).toEqual(new Set([marks[0]]));
+		await open(otherProcess).removeMarks([marks[0]]);
+		expect(await open().findMarks([marks[0]])).toEqual(new Set());
+		const ttl = await admin.pttl(`${prefix}{wf1}:m:${digestOf(marks[1])}`);
+		expect(ttl).toBeGreaterThan(71 * HOUR);
+		expect(ttl).toBeLessThanOrEqual(72 * HOUR);
+		// Another workflow's marks are its own.
+		expect(await open(factory, 'wf2').findMarks(marks)).toEqual(new Set());
+	});
+
 	it('drops ids older than the window from the stats', async () => {
 		const store = open(factory, 'wf1', 10_000);
 		const now = Date.now();

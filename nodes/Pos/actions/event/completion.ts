@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { PosEventItem } from '../../../shared/event';
-import { notDone, recordReemit } from '../../../shared/ledger/durable';
+import { notDone, recordReemit, type MarkStore } from '../../../shared/ledger/durable';
 import type { ReconcileState } from '../../../shared/ledger/Ledger';
-import type { InProcessLedgerStore } from '../../../shared/ledger/store';
+import type { LedgerStore } from '../../../shared/ledger/store';
 import { listEvents, type EventsApiAdapter, type ListedEvent, type ListSettings } from '../../transport';
 
 /**
@@ -78,7 +78,9 @@ export interface CompletionContext {
 	list: ListSettings;
 	toItem: (listed: ListedEvent, receivedAt: string) => PosEventItem | undefined;
 	wanted: (type: string | null) => boolean;
-	store: InProcessLedgerStore;
+	store: LedgerStore;
+	/** Where the durable records are (the shared ledger in queue mode; else n8n's database). */
+	marks?: MarkStore;
 	nowMs: number;
 	itemIndex: number;
 	/** Ids the main step emits in this run (they are not re-emitted on top). */
@@ -111,11 +113,13 @@ export async function reemitUnfinished(ctx: IExecuteFunctions, c: CompletionCont
 		for (const listed of page) {
 			const item = c.toItem(listed, receivedAt);
 			if (!item || !c.wanted(item.type) || c.emittedNow.has(item.id) || seen.has(item.id)) continue;
-			if (!c.store.hasSync(item.id, c.nowMs)) continue; // never accepted here: the main step's business
 			seen.set(item.id, item);
 		}
 	});
-	const unfinished = await notDone(ctx, [...seen.keys()]);
+	// Ids never accepted here are the main step's business.
+	const accepted = await Promise.all([...seen.keys()].map(async (id) => await c.store.has(id, c.nowMs)));
+	for (const [i, id] of [...seen.keys()].entries()) if (!accepted[i]) seen.delete(id);
+	const unfinished = await notDone(ctx, [...seen.keys()], c.marks);
 	if (unfinished.length === 0) return [];
 
 	const due: Array<{ id: string; attempt: number }> = [];
@@ -129,7 +133,7 @@ export async function reemitUnfinished(ctx: IExecuteFunctions, c: CompletionCont
 		if (attempt <= maxReemits) due.push({ id, attempt });
 		else failed.push(item);
 	}
-	const recorded = await recordReemit(ctx, due);
+	const recorded = await recordReemit(ctx, due, c.marks);
 	if (failed.length > 0) await listAsFailed(ctx, c, failed, maxReemits);
 
 	const out: INodeExecutionData[] = [];
@@ -160,6 +164,6 @@ async function listAsFailed(ctx: IExecuteFunctions, c: CompletionContext, items:
 }
 
 /** Ledger > Get Failed Events. */
-export async function failedEvents(store: InProcessLedgerStore): Promise<FailedEvent[]> {
+export async function failedEvents(store: LedgerStore): Promise<FailedEvent[]> {
 	return ((await store.getReconcile()) as TrackingState).failed ?? [];
 }

@@ -5,13 +5,13 @@ import { eventFilter, removeFields, type PosEventItem } from '../../../shared/ev
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { asNodeError, errorItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
-import { openLedger } from '../../helpers/ledger';
-import { recordStarted } from '../../../shared/ledger/durable';
+import { openLedgerStoreFor } from '../../helpers/ledger';
+import { recordStarted, type MarkStore } from '../../../shared/ledger/durable';
 import { completionProperties, reemitUnfinished } from './completion';
 import { reconcileWindow } from '../../helpers/window';
 import { listEvents } from '../../transport';
 import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
-import type { InProcessLedgerStore } from '../../../shared/ledger/store';
+import { InProcessLedgerStore, type LedgerStore } from '../../../shared/ledger/store';
 
 const properties: INodeProperties[] = [
 	{
@@ -91,7 +91,8 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const style = eventsStyleOf(ctx, api, itemIndex, 'reconciliation');
 	const adapter = eventsAdapterFor(style);
 	const baseUrl = requireBaseUrl(ctx, api, itemIndex);
-	const { ledger, store, isTest, windowMs, persist, trigger } = openLedger(ctx, itemIndex);
+	// The in-process ledger, or the shared one in Redis (queue mode: this runs on a worker).
+	const { store, isTest, windowMs, persist, trigger, marks } = await openLedgerStoreFor(ctx, itemIndex);
 	if (!trigger) {
 		ctx.logger.warn(
 			'POS reconciliation: the POS Webhook Trigger of this workflow has not recorded its settings yet (it does with its next delivery); ' +
@@ -106,7 +107,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const fieldsToRemove = trigger?.removeFields ?? [];
 
 	const nowMs = Date.now();
-	const previous = ledger.getReconcile();
+	const previous = await store.getReconcile();
 	const window = reconcileWindow({
 		nowMs,
 		checkpoint: previous.checkpoint,
@@ -128,8 +129,11 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	}
 
 	// 1. Pull every page. Nothing is claimed and the checkpoint does not move until this completes.
-	const candidates: PosEventItem[] = [];
+	let candidates: PosEventItem[] = [];
 	const inThisPull = new Set<string>();
+	// In-process, known ids are dropped page by page (memory stays flat on a long window); the
+	// shared ledger is asked once the pull is complete, in one pipelined round trip.
+	const knownHere = store instanceof InProcessLedgerStore ? (id: string) => store.hasSync(id, nowMs) : () => false;
 	let withoutId = 0;
 	const receivedAt = new Date(nowMs).toISOString();
 	if (!window.empty) {
@@ -151,7 +155,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 							withoutId++;
 							continue;
 						}
-						if (!wanted(item.type) || inThisPull.has(item.id) || store.hasSync(item.id, nowMs)) continue;
+						if (!wanted(item.type) || inThisPull.has(item.id) || knownHere(item.id)) continue;
 						inThisPull.add(item.id);
 						candidates.push(item);
 					}
@@ -164,18 +168,22 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 			throw asNodeError(ctx, error, itemIndex);
 		}
 	}
+	if (!(store instanceof InProcessLedgerStore) && candidates.length > 0) {
+		const known = await Promise.all(candidates.map(async (item) => await store.has(item.id, nowMs)));
+		candidates = candidates.filter((_item, i) => !known[i]);
+	}
 	if (withoutId > 0) {
 		ctx.logger.warn(`POS reconciliation: ${withoutId} listed events had no event ID and were skipped (check the ID Field in API Options)`);
 	}
 
 	// 2. The pull is complete: claim, record durably, emit (see recoverCandidates).
-	const recovered = await recoverCandidates(ctx, store, candidates, itemIndex, isTest, fieldsToRemove);
-	if (recovered.length > 0) ledger.count('recovered', recovered.length);
+	const recovered = await recoverCandidates(ctx, store, marks, candidates, itemIndex, isTest, fieldsToRemove);
+	if (recovered.length > 0) store.count('recovered', recovered.length);
 
 	const previousCheckpointMs = window.fromCheckpoint && previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
 	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, window.endMs) : window.endMs;
-	ledger.setReconcile({
-		...ledger.getReconcile(), // keeps completion tracking's state (completion.ts)
+	await store.setReconcile({
+		...(await store.getReconcile()), // keeps completion tracking's state (completion.ts)
 		checkpoint: new Date(checkpointMs).toISOString(),
 		lastCompletedAt: new Date(Date.now()).toISOString(),
 		lastRecovered: recovered.length,
@@ -195,6 +203,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 			},
 			wanted,
 			store,
+			marks,
 			nowMs,
 			itemIndex,
 			emittedNow: new Set(recovered.map((r) => String(r.json.id))),
@@ -208,15 +217,17 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 }
 
 /**
- * Crash safety of reconciliation, kept apart from the pull: claim the candidates (synchronously;
- * ids a webhook claimed meanwhile are skipped), then record durably that they started, as the
- * trigger's execute() does, BEFORE emitting them. An id already recorded (its webhook execution
- * started in a process that died before saving the ledger) is known again and not emitted, so
- * no downstream effect runs twice. Manual runs ("Execute step") record nothing durably.
+ * Crash safety of reconciliation, kept apart from the pull: claim the candidates (each claim is
+ * atomic, in this process or in Redis; ids a webhook claimed meanwhile are skipped), then record
+ * durably that they started, as the trigger's execute() does, BEFORE emitting them. An id
+ * already recorded (its webhook execution started in a process that died before saving the
+ * ledger) is known again and not emitted, so no downstream effect runs twice. Manual runs
+ * ("Execute step") record nothing durably.
  */
 async function recoverCandidates(
 	ctx: IExecuteFunctions,
-	store: InProcessLedgerStore,
+	store: LedgerStore,
+	marks: MarkStore | undefined,
 	candidates: PosEventItem[],
 	itemIndex: number,
 	isTest: boolean,
@@ -224,17 +235,18 @@ async function recoverCandidates(
 ): Promise<INodeExecutionData[]> {
 	candidates.sort(byOccurredAt);
 	const claimMs = Date.now();
-	const claimed = candidates.filter((item) => store.claimSync([item.id], claimMs) === 'new');
+	const claims = await Promise.all(candidates.map(async (item) => await store.claim([item.id], claimMs)));
+	const claimed = candidates.filter((_item, i) => claims[i] === 'new');
 	let started: Set<string>;
 	try {
-		started = isTest ? new Set() : await recordStarted(ctx, claimed.map((item) => item.id));
+		started = isTest ? new Set() : await recordStarted(ctx, claimed.map((item) => item.id), marks);
 	} catch (error) {
 		for (const item of claimed) await store.release([item.id]);
 		throw asNodeError(ctx, error, itemIndex);
 	}
 	const recovered: INodeExecutionData[] = [];
+	await Promise.all(claimed.map(async (item) => await store.confirm([item.id], claimMs)));
 	for (const item of claimed) {
-		store.confirmSync([item.id], claimMs);
 		if (started.has(item.id)) continue;
 		if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
 		item.recovered = true;

@@ -27,11 +27,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (eventId === '') {
 			throw new NodeOperationError(this.getNode(), 'Event ID is empty: enter the ID of the event to forget', { itemIndex });
 		}
-		const { store, persist } = await openLedgerStoreFor(this, itemIndex, { live: true });
+		const { store, persist, marks } = await openLedgerStoreFor(this, itemIndex, { live: true });
 		const forgotten = await store.forget(eventId);
 		if (forgotten) persist();
 		// The durable "started" record too, or the next delivery would be dropped as already started.
-		await forgetStarted(this, eventId);
+		await forgetStarted(this, eventId, marks);
 		return [{ json: { eventId, forgotten }, pairedItem: { item: itemIndex } }];
 	});
 }

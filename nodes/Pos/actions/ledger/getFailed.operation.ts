@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { failedEvents } from '../event/completion';
-import { openLedger } from '../../helpers/ledger';
+import { openLedgerStoreFor } from '../../helpers/ledger';
 
 const properties: INodeProperties[] = [];
 
@@ -13,6 +13,6 @@ export const description = updateDisplayOptions({ show: { resource: ['ledger'], 
  * one item each, oldest first (at most 1000 are kept). Forget one to let it be processed again.
  */
 export async function execute(this: IExecuteFunctions, _items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const { store } = openLedger(this, 0, { live: true });
+	const { store } = await openLedgerStoreFor(this, 0, { live: true });
 	return (await failedEvents(store)).map((failed) => ({ json: { ...failed } as IDataObject, pairedItem: { item: 0 } }));
 }

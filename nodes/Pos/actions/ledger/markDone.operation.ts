@@ -2,6 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { recordDone } from '../../../shared/ledger/durable';
+import { LEDGER_STORAGE_PARAMETER, storageOf } from '../../../shared/ledger/openStore';
+import { openLedgerStoreFor } from '../../helpers/ledger';
 import { forEachItem } from '../../helpers/forEachItem';
 
 const properties: INodeProperties[] = [
@@ -25,7 +27,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['ledger'], operation: ['markDone'] } }, properties);
 
-/** Records in n8n's database that each item's event finished; passes the items on unchanged. */
+/** Records that each item's event finished (in n8n's database, or in Redis with shared storage); passes the items on unchanged. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 	const ids: string[] = [];
 	const out = await forEachItem(this, items, async (itemIndex) => {
@@ -39,7 +41,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	// Manual runs ("Execute step", "Test workflow") mark nothing in the live records.
 	if (this.getMode() !== 'manual') {
 		try {
-			await recordDone(this, ids);
+			// In queue mode (Ledger Storage "Shared (Redis)") the record goes to Redis: flows finish
+			// on several workers at once, and only Redis records each of them atomically.
+			const shared = storageOf(this.getNodeParameter(LEDGER_STORAGE_PARAMETER, 0, 'process')) === 'redis';
+			await recordDone(this, ids, shared ? (await openLedgerStoreFor(this, 0)).marks : undefined);
 		} catch (error) {
 			throw new NodeOperationError(this.getNode(), error as Error, {
 				description: 'The events were handled but could not be marked done; Reconcile may emit them again.',
