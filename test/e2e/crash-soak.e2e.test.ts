@@ -122,7 +122,8 @@ async function flakySms(simulatorUrl: string, down: () => boolean): Promise<{ ur
  */
 function anchorWorkflow(simulatorUrl: string): WorkflowJson {
 	const example = loadExample('order-loyalty-sms-reconciled.json', simulatorUrl);
-	const keep = example.nodes.filter((n) => !/posWebhookTrigger|scheduleTrigger|\.pos$/.test(n.type));
+	// The loop exists for Reconcile's batches (one event at a time through the steps): not needed here.
+	const keep = example.nodes.filter((n) => !/posWebhookTrigger|scheduleTrigger|splitInBatches|\.pos$/.test(n.type));
 	const first = 'Compute Loyalty Points';
 	const connections: WorkflowJson['connections'] = {};
 	const kept = (name: string) => keep.some((n) => n.name === name);
@@ -223,11 +224,13 @@ async function runSoak(flavour: Flavour, options: SoakOptions): Promise<SoakResu
 		// Kills at random moments while orders flow: each after a random 2-9 s of n8n being up.
 		const rng = deriveRng(SEED, `kills:${flavour}`);
 		const downMs: number[] = [];
+		const killedAt: string[] = [];
 		let deliveryDone = false;
 		void delivery.then(() => (deliveryDone = true), () => (deliveryDone = true));
 		for (let k = 0; k < KILLS && !deliveryDone; k++) {
 			await sleep(2000 + Math.floor(rng() * 7000));
 			if (deliveryDone) break;
+			killedAt.push(new Date().toISOString());
 			const { downMs: down } = await crashAndRestart(n8n, log);
 			downMs.push(down);
 		}
@@ -246,6 +249,13 @@ async function runSoak(flavour: Flavour, options: SoakOptions): Promise<SoakResu
 		const lostIds = events.filter((_e, i) => counts[i] === 0).map((e) => e.eventId);
 		const mentions = await executionsMentioning(n8n, workflow.id, lostIds);
 		const visible = lostIds.filter((id) => mentions.get(id)!.some((m) => m.status === 'crashed' || m.status === 'error'));
+		// Why each duplicate happened (for the notes): the executions that mention it, and when n8n was killed.
+		const duplicatedIds = events.filter((_e, i) => counts[i] > 1).map((e) => e.eventId);
+		if (duplicatedIds.length > 0) {
+			const dupMentions = await executionsMentioning(n8n, workflow.id, duplicatedIds);
+			log(`kills at ${JSON.stringify(killedAt)}`);
+			for (const id of duplicatedIds) log(`duplicated ${id}: ${JSON.stringify(dupMentions.get(id))}`);
+		}
 		const result: SoakResult = {
 			flavour,
 			smsRefused: sms.refused(),

@@ -3,7 +3,9 @@
  * two `n8n webhook` processes, one `n8n worker`, both packages installed on every process.
  *
  * Two workflows, identical but for Ledger Storage, each "POS Webhook Trigger -> HTTP Request (POST
- * the item to a recorder)": the recorder counts the downstream effect of every event.
+ * the item to a recorder)" plus "Schedule (every 5 s) -> POS Reconcile -> the same HTTP Request",
+ * whose POS events API is a simulator of its own: the recorder counts the downstream effect of
+ * every event, whichever way it came.
  * - `after`:  Ledger Storage "Shared (Redis)": every scenario must end in exactly one effect per event.
  * - `before`: Ledger Storage "This n8n Process" (each webhook process has its own memory): the same
  *   scenarios, measured and printed, not asserted (it is what queue-mode users had before).
@@ -11,6 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { startSimulator, type Simulator } from '../../simulator';
+import type { SimEvent } from '../../simulator/events';
 import { startCluster, type ClusterProcess, type N8nCluster } from './harness/cluster';
 import {
 	NODE_TYPES,
@@ -32,7 +36,10 @@ import { REDIS_HOST, REDIS_PORT } from '../helpers/redis';
 jest.setTimeout(900_000);
 
 const secret = randomWhsecSecret();
-const posApi = posCredential({ provider: 'standardWebhooks', signingSecret: secret });
+const API_TOKEN = 'sim_queue_token';
+/** One POS (events API) per variant, so one variant's Reconcile never sees the other's events. */
+const simulators = {} as Record<Variant, Simulator>;
+const posApis = {} as Record<Variant, CredentialJson>;
 const ledgerCredential = (prefix: string): CredentialJson => ({
 	id: n8nId(),
 	name: 'POS Ledger Redis e2e',
@@ -50,15 +57,41 @@ let workflows: Record<Variant, WorkflowJson>;
 /** Duplicates (effects beyond the first) and losses (events with no effect) per scenario and variant. */
 const figures: Array<{ scenario: string; variant: Variant; events: number; effects: number; duplicates: number; lost: number; executions: number; accepted: number }> = [];
 
-/** Executions of a variant's workflow so far, to count those one scenario started. */
-const executionCount = async (variant: Variant) => (await cluster.executions(workflows[variant].id)).length;
+/** Webhook executions of a variant's workflow so far, to count those one scenario started (Reconcile's runs are mode "trigger"). */
+const executionCount = async (variant: Variant) => (await cluster.executions(workflows[variant].id)).filter((e) => e.mode === 'webhook').length;
 
 function workflowFor(variant: Variant, ledger: CredentialJson): WorkflowJson {
+	const posApi = posApis[variant];
 	const workflow = triggerWorkflow({ credential: posApi, webhookId: webhookIds[variant], recorderUrl: recorder.urlFor(variant), name: `queue ${variant}` });
+	const recordNode = workflow.nodes.find((n) => n.type === NODE_TYPES.httpRequest)!;
+	const reconcile = {
+		id: n8nId(),
+		name: 'Reconcile',
+		type: NODE_TYPES.pos,
+		typeVersion: 1,
+		position: [0, 220] as [number, number],
+		// Settle 3 s: what the webhooks deliver within that is theirs; the rest is Reconcile's.
+		parameters: { resource: 'event', operation: 'reconcile', lookBackHours: 1, settleDelaySeconds: 3 } as Record<string, unknown>,
+		credentials: { posApi: { id: posApi.id, name: posApi.name } } as Record<string, { id: string; name: string }>,
+	};
+	workflow.nodes.push(
+		{
+			id: n8nId(),
+			name: 'Every 5 Seconds',
+			type: 'n8n-nodes-base.scheduleTrigger',
+			typeVersion: 1.2,
+			position: [-260, 220],
+			parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: 5 }] } },
+		},
+		reconcile,
+	);
+	workflow.connections['Every 5 Seconds'] = { main: [[{ node: 'Reconcile', type: 'main', index: 0 }]] };
+	workflow.connections.Reconcile = { main: [[{ node: recordNode.name, type: 'main', index: 0 }]] };
 	if (variant === 'after') {
-		const trigger = workflow.nodes.find((n) => n.type === NODE_TYPES.trigger)!;
-		trigger.parameters.ledgerStorage = 'redis';
-		trigger.credentials = { ...trigger.credentials, posLedgerRedisApi: { id: ledger.id, name: ledger.name } };
+		for (const node of [workflow.nodes.find((n) => n.type === NODE_TYPES.trigger)!, reconcile]) {
+			node.parameters.ledgerStorage = 'redis';
+			node.credentials = { ...node.credentials, posLedgerRedisApi: { id: ledger.id, name: ledger.name } };
+		}
 	}
 	return workflow;
 }
@@ -68,8 +101,7 @@ function body(id: string): string {
 }
 
 /** One delivery attempt, signed now (a POS signs every attempt afresh). Status 0: no answer. */
-async function attempt(process: ClusterProcess, variant: Variant, id: string): Promise<{ status: number; outcome?: string }> {
-	const text = body(id);
+async function attempt(process: ClusterProcess, variant: Variant, id: string, text = body(id)): Promise<{ status: number; outcome?: string }> {
 	try {
 		const res = await post(process.triggerUrl(webhookIds[variant]), text, standardWebhooksHeaders(secret, { id, body: text }));
 		return { status: res.status, outcome: res.json?.status as string | undefined };
@@ -79,9 +111,9 @@ async function attempt(process: ClusterProcess, variant: Variant, id: string): P
 }
 
 /** Delivers like a POS: retries (1 s apart, up to 2 min) until a 2xx; `route` picks the process per attempt. */
-async function deliver(route: (attemptNo: number) => ClusterProcess, variant: Variant, id: string): Promise<string> {
+async function deliver(route: (attemptNo: number) => ClusterProcess, variant: Variant, id: string, text?: string): Promise<string> {
 	for (let n = 0; n < 120; n++) {
-		const r = await attempt(route(n), variant, id);
+		const r = await attempt(route(n), variant, id, text);
 		if (r.status >= 200 && r.status < 300) return r.outcome ?? '';
 		await sleep(1_000);
 	}
@@ -140,10 +172,14 @@ const ids = (label: string, variant: Variant, n: number) => Array.from({ length:
 
 beforeAll(async () => {
 	recorder = await startRecorder();
+	for (const variant of VARIANTS) {
+		simulators[variant] = await startSimulator({ port: 0, apiToken: API_TOKEN, seed: variant === 'before' ? 21 : 22 });
+		posApis[variant] = posCredential({ provider: 'standardWebhooks', signingSecret: secret, apiToken: API_TOKEN, baseUrl: simulators[variant].url });
+	}
 	cluster = await startCluster({
-		credentials: (run) => [posApi, ledgerCredential(run.ledgerKeyPrefix)],
+		credentials: (run) => [posApis.before, posApis.after, ledgerCredential(run.ledgerKeyPrefix)],
 		workflows: (run) => {
-			workflows = { before: workflowFor('before', run.credentials[1]), after: workflowFor('after', run.credentials[1]) };
+			workflows = { before: workflowFor('before', run.credentials[2]), after: workflowFor('after', run.credentials[2]) };
 			return [workflows.before, workflows.after];
 		},
 	});
@@ -160,6 +196,7 @@ afterAll(async () => {
 	}
 	await cluster?.stop();
 	await recorder?.close();
+	for (const sim of Object.values(simulators)) await sim.close();
 });
 
 describe.each(VARIANTS)('queue mode, %s', (variant) => {
@@ -227,6 +264,36 @@ describe.each(VARIANTS)('queue mode, %s', (variant) => {
 		if (variant === 'after') {
 			expectExactlyOnce(perId);
 			expect(retries.every((o) => o === 'duplicate')).toBe(true);
+		}
+	});
+
+	test('Reconcile on the worker recovers what the webhooks missed, then every event retried to a freshly restarted process', async () => {
+		const sim = simulators[variant];
+		// 20 orders in the POS's history, happening now; the POS delivers only every other one.
+		const events: SimEvent[] = sim.generate({ provider: 'standardWebhooks', count: 20, startTime: Date.now(), spacingMs: 10 });
+		const list = events.map((e) => e.eventId);
+		const before = await executionCount(variant);
+		const delivered = await Promise.all(events.filter((_e, i) => i % 2 === 0).map((e, i) => deliver(i % 2 ? w1 : w2, variant, e.eventId, e.body)));
+		// Reconcile (every 5 s, 3 s settle, on the worker) brings the other 10.
+		const missed = list.filter((_id, i) => i % 2 === 1);
+		const deadline = Date.now() + 120_000;
+		const effectsOf = (id: string) => recorder.bodies<{ id: string }>(variant).filter((b) => b.id === id).length;
+		while (Date.now() < deadline && missed.some((id) => effectsOf(id) === 0)) await sleep(1_000);
+		const recovered = recorder.bodies<{ id: string; recovered?: boolean }>(variant).filter((b) => missed.includes(b.id) && b.recovered === true);
+		// A freshly restarted webhook process (nothing in memory), then the POS retries all 20 to it.
+		await cluster.webhooks[0].restart();
+		const retries = await Promise.all(events.map((e) => deliver(w1, variant, e.eventId, e.body)));
+		const perId = await settle(variant, list);
+		await record('Reconcile on worker, retries to restarted', variant, perId, before, [...delivered, ...retries]);
+		progress(`  reconcile [${variant}]: ${recovered.length} of ${missed.length} missed events recovered by Reconcile`);
+		if (variant === 'after') {
+			expectExactlyOnce(perId);
+			expect(delivered.every((o) => o === 'accepted')).toBe(true);
+			expect(new Set(recovered.map((b) => b.id))).toEqual(new Set(missed));
+			expect(retries.every((o) => o === 'duplicate')).toBe(true);
+			// Nothing of the shared ledger went into the workflow's static data (a worker's {} would overwrite it).
+			const [row] = await cluster.query<{ staticData: unknown }>(`SELECT "staticData" FROM workflow_entity WHERE id = '${workflows[variant].id}'`);
+			expect(JSON.stringify(row?.staticData ?? null)).not.toContain('posWebhooksLedger');
 		}
 	});
 });

@@ -61,6 +61,9 @@ export async function crashAndRestart(n8n: N8nInstance, log: Log = progress): Pr
 export interface ExecutionMention {
 	executionId: number;
 	status: string;
+	mode: string;
+	startedAt: string | null;
+	stoppedAt: string | null;
 }
 
 /**
@@ -68,8 +71,8 @@ export interface ExecutionMention {
  * (after a restart n8n marks executions a kill interrupted as "crashed").
  */
 export async function executionsMentioning(n8n: N8nInstance, workflowId: string, ids: readonly string[]): Promise<Map<string, ExecutionMention[]>> {
-	const rows = await n8n.query<{ id: number; status: string; data: string | null }>(
-		`SELECT e.id AS id, e.status AS status, d.data AS data FROM execution_entity e
+	const rows = await n8n.query<{ id: number; status: string; mode: string; startedAt: string | null; stoppedAt: string | null; data: string | null }>(
+		`SELECT e.id AS id, e.status AS status, e.mode AS mode, e.startedAt AS startedAt, e.stoppedAt AS stoppedAt, d.data AS data FROM execution_entity e
 		 LEFT JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id`,
 		[workflowId],
 	);
@@ -77,7 +80,7 @@ export async function executionsMentioning(n8n: N8nInstance, workflowId: string,
 	for (const id of ids) out.set(id, []);
 	for (const row of rows) {
 		const text = row.data ?? '';
-		for (const id of ids) if (text.includes(id)) out.get(id)!.push({ executionId: row.id, status: row.status });
+		for (const id of ids) if (text.includes(id)) out.get(id)!.push({ executionId: row.id, status: row.status, mode: row.mode, startedAt: row.startedAt, stoppedAt: row.stoppedAt });
 	}
 	return out;
 }
