@@ -28,7 +28,7 @@ import {
 } from '../shared/ledger/openStore';
 import { STATIC_DATA_KEY } from '../shared/ledger/registry';
 import { sharedLedgerFactory, type SharedLedgerStore } from '../shared/ledger/sharedStore';
-import type { LedgerStore } from '../shared/ledger/store';
+import { InProcessLedgerStore, type LedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
 import { posApiCredentialTest } from '../Pos/methods/credentialTest';
@@ -416,8 +416,14 @@ function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string
 		finished = true;
 		// A confirm that fails (Redis down) leaves the claim pending: it expires in 60 s, and the
 		// durable "started" record still stops a second execution of the event.
-		if (res.statusCode >= 200 && res.statusCode < 300) void store.confirm(keys, Date.now()).catch(() => undefined);
-		else void store.release(keys).catch(() => undefined);
+		if (res.statusCode >= 200 && res.statusCode < 300) {
+			const nowMs = Date.now();
+			void store
+				.confirm(keys, nowMs)
+				// In-process: remembered as "registered, not started" until execute() runs (see Ledger.awaitStart).
+				.then(() => (store instanceof InProcessLedgerStore ? store.ledger.awaitStart(keys[0], nowMs) : undefined))
+				.catch(() => undefined);
+		} else void store.release(keys).catch(() => undefined);
 	});
 	res.once('close', () => {
 		if (!finished) void store.release(keys).catch(() => undefined);
@@ -463,8 +469,10 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 			continue;
 		}
 		// Into the ledger (also after a restart, when this id was never pending here).
-		if (opened.kind === 'process') opened.store.confirmSync([id], nowMs);
-		else await opened.store.confirm([id], nowMs);
+		if (opened.kind === 'process') {
+			opened.store.confirmSync([id], nowMs);
+			opened.store.ledger.started(id);
+		} else await opened.store.confirm([id], nowMs);
 		if (started.has(id)) {
 			opened.store.count('duplicate.started');
 			continue;

@@ -86,7 +86,25 @@ function packageWorkflow(simulatorUrl: string, tracked: boolean, smsUrl: string,
 			node.parameters = { ...node.parameters, options: { ...(node.parameters.options as object), maxPendingEvents } };
 		}
 	}
+	if (!tracked) withoutLoop(workflow);
 	return workflow;
+}
+
+/**
+ * Without completion tracking the example's One Event at a Time loop has no purpose (it keeps a
+ * crash from repeating more than one SMS of a Reconcile batch before Mark Done) and lengthens the
+ * time a Reconcile batch is in flight: the README puts it in the completion-tracking set-up. The
+ * steps are joined directly, as in the plain example.
+ */
+function withoutLoop(workflow: WorkflowJson): void {
+	const loop = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.splitInBatches');
+	if (!loop) return;
+	const next = workflow.connections[loop.name].main[1];
+	workflow.nodes = workflow.nodes.filter((n) => n !== loop);
+	delete workflow.connections[loop.name];
+	for (const [from, to] of Object.entries(workflow.connections)) {
+		to.main = to.main.map((outputs) => outputs.flatMap((c) => (c.node === loop.name ? (from === 'Mark Done' ? [] : next) : [c])));
+	}
 }
 
 /** The SMS service, failing with 503 while `down()` says so, else passing requests to the simulator. */
@@ -249,12 +267,13 @@ async function runSoak(flavour: Flavour, options: SoakOptions): Promise<SoakResu
 		const lostIds = events.filter((_e, i) => counts[i] === 0).map((e) => e.eventId);
 		const mentions = await executionsMentioning(n8n, workflow.id, lostIds);
 		const visible = lostIds.filter((id) => mentions.get(id)!.some((m) => m.status === 'crashed' || m.status === 'error'));
-		// Why each duplicate happened (for the notes): the executions that mention it, and when n8n was killed.
+		// Why each duplicate or loss happened (for the notes): the executions that mention it, and when n8n was killed.
 		const duplicatedIds = events.filter((_e, i) => counts[i] > 1).map((e) => e.eventId);
-		if (duplicatedIds.length > 0) {
+		if (duplicatedIds.length + lostIds.length > 0) {
 			const dupMentions = await executionsMentioning(n8n, workflow.id, duplicatedIds);
 			log(`kills at ${JSON.stringify(killedAt)}`);
 			for (const id of duplicatedIds) log(`duplicated ${id}: ${JSON.stringify(dupMentions.get(id))}`);
+			for (const id of lostIds) log(`lost ${id}: ${JSON.stringify(mentions.get(id))}`);
 		}
 		const result: SoakResult = {
 			flavour,

@@ -34,7 +34,16 @@ export interface PersistedLedger {
 	reconcile?: ReconcileState;
 	/** What the POS Webhook Trigger last ran with; the POS node follows it (see TriggerSettings). */
 	trigger?: TriggerSettings;
+	/**
+	 * digest -> when n8n registered its execution (ms), for accepted events whose execution has not
+	 * yet run its first step (see Ledger.awaitStart). Saved with the ids, so a restarted process
+	 * knows which remembered events never started.
+	 */
+	awaiting?: Record<string, number>;
 }
+
+/** Accepted events awaiting their first step, at most (the oldest go first). */
+const MAX_AWAITING = 10_000;
 
 /**
  * The settings the trigger and Reconcile must agree on, recorded by the trigger on every
@@ -178,6 +187,10 @@ export class Ledger {
 		for (const [k, v] of Object.entries(counts)) if (typeof v === 'number' && Number.isFinite(v)) ledger.persisted.counts[k] = v;
 		const reconcile = asObject(saved.reconcile ?? {}, 'the reconciliation state', problems);
 		if (reconcile) ledger.persisted.reconcile = { ...(reconcile as ReconcileState) };
+		const awaiting = saved.awaiting === undefined ? {} : (asObject(saved.awaiting, 'the list of events awaiting their start', problems) ?? {});
+		for (const [digest, at] of Object.entries(awaiting)) {
+			if (typeof at === 'number' && Number.isFinite(at) && ledger.entries.has(digest)) (ledger.persisted.awaiting ??= {})[digest] = at;
+		}
 		const trigger = readTriggerSettings(saved.trigger);
 		if (trigger) {
 			ledger.persisted.trigger = trigger;
@@ -273,12 +286,39 @@ export class Ledger {
 		return true;
 	}
 
+	/**
+	 * n8n answered 2xx for this accepted event: its execution is registered but has not run its
+	 * first step yet. n8n 2.41 never marks an execution killed in that state as crashed (its
+	 * recovery looks at "running" executions only, message-event-bus.js
+	 * collectUnfinishedExecutionIds), so nothing would ever show or rerun it; the POS got 200 and
+	 * will not resend it. Reconcile picks up events still waiting after its Settle Delay.
+	 */
+	awaitStart(eventId: string, nowMs: number): void {
+		const digest = digestOf(eventId);
+		if (!this.entries.has(digest)) return;
+		const awaiting = (this.persisted.awaiting ??= {});
+		awaiting[digest] = nowMs;
+		const keys = Object.keys(awaiting);
+		if (keys.length > MAX_AWAITING) for (const key of keys.slice(0, keys.length - MAX_AWAITING)) delete awaiting[key];
+	}
+
+	/** The event's first step ran (its start is recorded durably). */
+	started(eventId: string): void {
+		if (this.persisted.awaiting) delete this.persisted.awaiting[digestOf(eventId)];
+	}
+
+	/** When n8n registered the execution of this accepted event, if its first step has not run yet. */
+	awaitingStartSince(eventId: string): number | undefined {
+		return this.persisted.awaiting?.[digestOf(eventId)];
+	}
+
 	/** Removes one id so that it can be processed again. True when it was there. */
 	forget(eventId: string): boolean {
 		const digest = digestOf(eventId);
 		const start = this.entries.get(digest);
 		if (start === undefined) return false;
 		this.entries.delete(digest);
+		if (this.persisted.awaiting) delete this.persisted.awaiting[digest];
 		const digests = this.buckets.get(start) ?? '';
 		let kept = '';
 		for (let i = 0; i < digests.length; i += DIGEST_CHARS) {
@@ -357,7 +397,10 @@ export class Ledger {
 		if (first.done) return;
 		const [start, digests] = first.value;
 		const oldest = digests.slice(0, DIGEST_CHARS);
-		if (this.entries.get(oldest) === start) this.entries.delete(oldest);
+		if (this.entries.get(oldest) === start) {
+			this.entries.delete(oldest);
+			if (this.persisted.awaiting) delete this.persisted.awaiting[oldest];
+		}
 		if (digests.length <= DIGEST_CHARS) this.deleteBucketString(start);
 		else this.setBucket(start, digests.slice(DIGEST_CHARS));
 	}
@@ -367,7 +410,10 @@ export class Ledger {
 		this.deleteBucketString(start);
 		for (let i = 0; i < digests.length; i += DIGEST_CHARS) {
 			const d = digests.slice(i, i + DIGEST_CHARS);
-			if (this.entries.get(d) === start) this.entries.delete(d);
+			if (this.entries.get(d) === start) {
+				this.entries.delete(d);
+				if (this.persisted.awaiting) delete this.persisted.awaiting[d];
+			}
 		}
 	}
 }

@@ -8,6 +8,7 @@ import { Ledger } from '../../../nodes/shared/ledger/Ledger';
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { resetLedgersForTest, STATIC_DATA_KEY, storeFor } from '../../../nodes/shared/ledger/registry';
 import { createExecuteContext, ProcessedDataTable } from '../../helpers/executeContext';
+import { fakeWebhookContext, savedCopy } from '../../helpers/webhookContext';
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
 import { buildSigningConfig } from '../../../nodes/shared/signingConfig';
 import { genericRecord, makeEvents, squareEvent, standardPayload, stripeEvent, type FixtureEvent } from './fixtures';
@@ -564,6 +565,53 @@ describe('Event > Reconcile: crash safety (durable "started" records shared with
 		expect(store.claimSync([events[0].id], Date.now())).toBe('new');
 		const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: reconcile(), workflowId, processedData: new ProcessedDataTable() });
 		expect(items.map((i) => i.id)).toEqual([events[1].id, events[2].id]);
+	});
+
+	describe('an accepted event whose execution n8n registered but never started (n8n killed first)', () => {
+		/** Three events accepted through webhook() and answered 200 by n8n; only the first one's execution ran its first step. */
+		async function acceptedThenKilled() {
+			const now = Date.now();
+			const events = makeEvents('generic', 3, now - 3 * HOUR, now - 2 * HOUR);
+			server.generic.push(...events);
+			const workflowId = newWorkflowId();
+			const credential = credentialFor(server, 'standardWebhooks');
+			const database = new ProcessedDataTable();
+			const staticData: IDataObject = {};
+			for (const e of events) {
+				const body = JSON.stringify(standardPayload(e));
+				const signature = new Webhook(String(credential.signingSecret)).sign(e.id, new Date(), body);
+				const headers = { 'content-type': 'application/json', 'webhook-id': e.id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': signature };
+				const run = fakeWebhookContext({ headers, body }, { credential: credential as unknown as PosCredentialData, workflowId, staticData });
+				const result = await new PosWebhookTrigger().webhook.call(run.ctx);
+				expect(result.webhookResponse).toEqual({ status: 'accepted', id: e.id });
+				run.n8nAnswers(200, result.webhookResponse);
+			}
+			await new Promise((resolve) => setImmediate(resolve)); // the 2xx's confirmations settle
+			expect(await webhookExecutionStarts(workflowId, [events[0].id], database, staticData)).toEqual([events[0].id]);
+			// That execution's end saved the static data (the ledger with all three ids); then n8n was
+			// killed. n8n never marks a registered, unstarted execution as crashed: nothing shows them.
+			const saved = savedCopy(staticData);
+			resetLedgersForTest();
+			return { events, workflowId, database, saved };
+		}
+
+		test('is emitted once by the next Reconcile after the Settle Delay; should its execution start after all, it runs nothing', async () => {
+			const { events, workflowId, database, saved } = await acceptedThenKilled();
+			const run = async () => await runPos({ server, provider: 'standardWebhooks', parameters: reconcile({ settleDelaySeconds: 0 }), workflowId, staticData: saved, processedData: database });
+			const { items } = await run();
+			expect(items.map((i) => i.id)).toEqual([events[1].id, events[2].id]);
+			expect(items[0]).toMatchObject({ recovered: true, type: events[1].type });
+			expect(await webhookExecutionStarts(workflowId, [events[1].id], database)).toEqual([]);
+			expect((await run()).items).toEqual([]);
+		});
+
+		test('within the Settle Delay it is left to its execution, and the checkpoint waits for it', async () => {
+			const { events, workflowId, database, saved } = await acceptedThenKilled();
+			const { items } = await runPos({ server, provider: 'standardWebhooks', parameters: reconcile({ settleDelaySeconds: 600 }), workflowId, staticData: saved, processedData: database });
+			expect(items).toEqual([]);
+			const checkpoint = Date.parse(String(sharedLedger(workflowId).getReconcile().checkpoint));
+			expect(checkpoint).toBe(events[1].createdMs);
+		});
 	});
 
 	test('manual runs record nothing durably', async () => {

@@ -134,6 +134,13 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	// In-process, known ids are dropped page by page (memory stays flat on a long window); the
 	// shared ledger is asked once the pull is complete, in one pipelined round trip.
 	const knownHere = store instanceof InProcessLedgerStore ? (id: string) => store.hasSync(id, nowMs) : () => false;
+	// Accepted events whose execution n8n registered but never started (a process killed in
+	// between; n8n does not mark such executions crashed): after the Settle Delay they are emitted
+	// here, unless their start was recorded meanwhile. Younger ones hold the checkpoint back, so
+	// that the next run sees them again.
+	const awaitingSince = store instanceof InProcessLedgerStore ? (id: string) => store.ledger.awaitingStartSince(id) : () => undefined;
+	const stalled: PosEventItem[] = [];
+	let holdCheckpointMs = Number.POSITIVE_INFINITY;
 	let withoutId = 0;
 	const receivedAt = new Date(nowMs).toISOString();
 	if (!window.empty) {
@@ -155,7 +162,19 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 							withoutId++;
 							continue;
 						}
-						if (!wanted(item.type) || inThisPull.has(item.id) || knownHere(item.id)) continue;
+						if (!wanted(item.type) || inThisPull.has(item.id)) continue;
+						if (knownHere(item.id)) {
+							const since = awaitingSince(item.id);
+							if (since === undefined) continue;
+							if (since <= nowMs - settleDelaySeconds * 1000) {
+								inThisPull.add(item.id);
+								stalled.push(item);
+							} else {
+								const occurredMs = item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
+								if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
+							}
+							continue;
+						}
 						inThisPull.add(item.id);
 						candidates.push(item);
 					}
@@ -177,11 +196,12 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	}
 
 	// 2. The pull is complete: claim, record durably, emit (see recoverCandidates).
-	const recovered = await recoverCandidates(ctx, store, marks, candidates, itemIndex, isTest, fieldsToRemove);
+	const recovered = await recoverCandidates(ctx, store, marks, { candidates, stalled }, itemIndex, isTest, fieldsToRemove);
 	if (recovered.length > 0) store.count('recovered', recovered.length);
 
 	const previousCheckpointMs = window.fromCheckpoint && previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
-	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, window.endMs) : window.endMs;
+	const endMs = Math.min(window.endMs, holdCheckpointMs);
+	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, endMs) : endMs;
 	await store.setReconcile({
 		...(await store.getReconcile()), // keeps completion tracking's state (completion.ts)
 		checkpoint: new Date(checkpointMs).toISOString(),
@@ -221,32 +241,40 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
  * atomic, in this process or in Redis; ids a webhook claimed meanwhile are skipped), then record
  * durably that they started, as the trigger's execute() does, BEFORE emitting them. An id
  * already recorded (its webhook execution started in a process that died before saving the
- * ledger) is known again and not emitted, so no downstream effect runs twice. Manual runs
- * ("Execute step") record nothing durably.
+ * ledger) is known again and not emitted, so no downstream effect runs twice. The stalled events
+ * (accepted, execution never started) are already claimed: the same durable record decides
+ * between this run and their own execution, should it start after all. Manual runs ("Execute
+ * step") record nothing durably.
  */
 async function recoverCandidates(
 	ctx: IExecuteFunctions,
 	store: LedgerStore,
 	marks: MarkStore | undefined,
-	candidates: PosEventItem[],
+	found: { candidates: PosEventItem[]; stalled: PosEventItem[] },
 	itemIndex: number,
 	isTest: boolean,
 	fieldsToRemove: readonly string[],
 ): Promise<INodeExecutionData[]> {
-	candidates.sort(byOccurredAt);
+	const { candidates, stalled } = found;
 	const claimMs = Date.now();
 	const claims = await Promise.all(candidates.map(async (item) => await store.claim([item.id], claimMs)));
 	const claimed = candidates.filter((_item, i) => claims[i] === 'new');
+	const toStart = [...claimed, ...(isTest ? [] : stalled)].sort(byOccurredAt);
 	let started: Set<string>;
 	try {
-		started = isTest ? new Set() : await recordStarted(ctx, claimed.map((item) => item.id), marks);
+		started = isTest ? new Set() : await recordStarted(ctx, toStart.map((item) => item.id), marks);
 	} catch (error) {
 		for (const item of claimed) await store.release([item.id]);
 		throw asNodeError(ctx, error, itemIndex);
 	}
 	const recovered: INodeExecutionData[] = [];
 	await Promise.all(claimed.map(async (item) => await store.confirm([item.id], claimMs)));
-	for (const item of claimed) {
+	if (store instanceof InProcessLedgerStore && !isTest) for (const item of stalled) store.ledger.started(item.id);
+	const stalledEmitted = isTest ? 0 : stalled.filter((item) => !started.has(item.id)).length;
+	if (stalledEmitted > 0) {
+		ctx.logger.warn(`POS reconciliation: ${stalledEmitted} accepted event(s) whose execution never started (n8n stopped first) were emitted again`);
+	}
+	for (const item of toStart) {
 		if (started.has(item.id)) continue;
 		if (fieldsToRemove.length > 0) removeFields(item.data, fieldsToRemove);
 		item.recovered = true;
