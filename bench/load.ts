@@ -3,6 +3,8 @@ import { Agent, request } from 'node:http';
 /**
  * A small closed-loop load generator: `concurrency` clients, each sending its next request as
  * soon as the previous answer arrived, for `durationMs`. Keep-alive, like a POS's HTTP client.
+ * Several URLs (several n8n webhook processes behind one address): request i goes to url i mod n,
+ * so the requests are split evenly whichever process answers faster.
  */
 export interface LoadResult {
 	requests: number;
@@ -13,6 +15,8 @@ export interface LoadResult {
 	p99Ms: number;
 	statuses: Record<string, number>;
 	replies: Record<string, number>;
+	/** Requests per URL (host:port), when the load was spread over several. */
+	perTarget?: Record<string, number>;
 }
 
 export interface OneRequest {
@@ -20,7 +24,7 @@ export interface OneRequest {
 	body: string;
 }
 
-export async function runLoad(url: string, make: (i: number) => OneRequest, concurrency: number, durationMs: number): Promise<LoadResult> {
+export async function runLoad(url: string | readonly string[], make: (i: number) => OneRequest, concurrency: number, durationMs: number): Promise<LoadResult> {
 	const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 	const latencies: number[] = [];
 	const statuses: Record<string, number> = {};
@@ -28,10 +32,15 @@ export async function runLoad(url: string, make: (i: number) => OneRequest, conc
 	let next = 0;
 	const started = performance.now();
 	const deadline = started + durationMs;
-	const target = new URL(url);
+	const targets = (typeof url === 'string' ? [url] : url).map((u) => new URL(u));
+	if (targets.length === 0) throw new Error('runLoad: no URL');
+	const perTarget: Record<string, number> = {};
 	const client = async () => {
 		while (performance.now() < deadline) {
-			const r = make(next++);
+			const i = next++;
+			const r = make(i);
+			const target = targets[i % targets.length];
+			perTarget[target.host] = (perTarget[target.host] ?? 0) + 1;
 			const t0 = performance.now();
 			const { status, body } = await new Promise<{ status: number; body: string }>((resolve) => {
 				const req = request(
@@ -62,5 +71,5 @@ export async function runLoad(url: string, make: (i: number) => OneRequest, conc
 	agent.destroy();
 	latencies.sort((a, b) => a - b);
 	const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
-	return { requests: latencies.length, elapsedMs: Math.round(elapsed * 1000), rps: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses, replies };
+	return { requests: latencies.length, elapsedMs: Math.round(elapsed * 1000), rps: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses, replies, ...(targets.length > 1 ? { perTarget } : {}) };
 }

@@ -34,13 +34,13 @@ const MAX_LEDGER_ENTRIES = 200_000;
 /** The trigger's version that new workflows get (defaultVersion). */
 export const CURRENT_TRIGGER_VERSION = 2;
 
-function body1k(id: string): string {
+export function body1k(id: string): string {
 	const base = { type: 'order.paid', timestamp: new Date().toISOString(), data: { order_id: id, location_id: 'L1', note: '' } };
 	base.data.note = 'x'.repeat(Math.max(0, 1024 - JSON.stringify(base).length));
 	return JSON.stringify(base);
 }
 
-function signed(id: string, secret = SECRET): OneRequest {
+export function signed(id: string, secret = SECRET): OneRequest {
 	const body = body1k(id);
 	const when = new Date();
 	return {

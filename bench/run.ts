@@ -12,15 +12,20 @@
  *      our trigger's accepted events, typeVersion 2 and typeVersion 1
  *   4. reconciliation of 100,000 events from the POS simulator: time, events/s, peak RSS growth
  *   5. the shared ledger (queue mode): one Redis claim, when bench/redis-claim.ts is present
+ *   6. a real n8n queue-mode cluster (Postgres, Redis, main, two webhook processes, one worker):
+ *      the trigger with the shared (Redis) ledger vs n8n's Webhook node, sustained rates and their
+ *      ratio, reported (bench/cluster.ts; needs the machine's Postgres and Redis, else the reason)
  * Everything is a ratio against a baseline measured in the same n8n, in the same run: these
  * machines are noisy.
- *   npm run bench -- [--quick] [--seconds=10] [--rounds=3]
- *   (--quick: 1 round of 3 s per case, a set-up check, not a measurement; written to latest-quick.json)
+ *   npm run bench -- [--quick] [--seconds=10] [--rounds=3] [--cluster-seconds=6]
+ *   (--quick: 1 round of 3 s per case, 2 s in the cluster, a set-up check, not a measurement; written
+ *   to latest-quick.json)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
+import { clusterBench, type ClusterBench } from './cluster';
 import { runN8nThroughput, type ThroughputCase, type ThroughputRun } from './n8n-throughput';
 import { runReconcileBench } from './reconcile';
 import { runTriggerCost } from './trigger-cost';
@@ -93,6 +98,27 @@ function startsNothing(c: ThroughputCase, expected: 'duplicate' | '401'): { met:
 	};
 }
 
+/** The queue-mode cluster's figure: reported, no threshold. */
+function clusterTarget(result: ClusterBench | undefined, reason: string | undefined): TargetResult {
+	const name = "queue-mode cluster (2 webhook processes, 1 worker): trigger with the shared (Redis) ledger vs n8n's Webhook node";
+	if (!result) return { id: 'queue-cluster', name, value: null, unit: 'per s sustained', baseline: null, ratio: null, threshold: 'reported', met: null, note: reason };
+	const { webhookNode: hook, trigger } = result;
+	return {
+		id: 'queue-cluster',
+		name,
+		value: trigger.sustainedPerSec,
+		unit: 'per s sustained',
+		baseline: hook.sustainedPerSec,
+		ratio: result.ratio,
+		threshold: 'reported',
+		met: null,
+		note:
+			`${quick ? '--quick, a set-up check: ' : ''}median of ${result.rounds} alternating round(s) of ${result.durationMs / 1000} s; per round ${result.perRound.map((r) => `${r.trigger}/${r.webhookNode}`).join(', ')}; ` +
+			`replies ${trigger.rps}/s vs ${hook.rps}/s; the last execution finished ${(trigger.drainMs / 1000).toFixed(1)} s vs ${(hook.drainMs / 1000).toFixed(1)} s after the last reply` +
+			(result.triggerNotAccepted ? `; ${result.triggerNotAccepted} trigger replies not 'accepted'` : ''),
+	};
+}
+
 function caseRow(c: ThroughputCase, ratio: string): string {
 	const rate = c.startsExecutions
 		? `**${c.sustainedPerSec}/s** (${c.executionsFinished} executions finished${c.executionsFailed ? `, ${c.executionsFailed} failed` : ''}, the last ${(c.drainMs / 1000).toFixed(1)} s after the last reply)`
@@ -111,16 +137,22 @@ async function main() {
 	const rounds = Number.isFinite(flag('rounds')) ? flag('rounds') : quick ? 1 : 3;
 	const warmUpMs = quick ? 1_000 : 2_000;
 
-	console.error('[bench] 1/5 trigger cost');
+	console.error('[bench] 1/6 trigger cost');
 	const cost = runTriggerCost();
-	console.error('[bench] 2/5 real n8n, default settings (several minutes)');
+	console.error('[bench] 2/6 real n8n, default settings (several minutes)');
 	const def = await runN8nThroughput({ profile: 'default', durationMs, rounds, warmUpMs });
-	console.error('[bench] 3/5 real n8n, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true');
+	console.error('[bench] 3/6 real n8n, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true');
 	const lazy = await runN8nThroughput({ profile: 'lazy', durationMs, rounds, warmUpMs });
-	console.error('[bench] 4/5 reconciliation');
+	console.error('[bench] 4/6 reconciliation');
 	const rec = await runReconcileBench(quick ? 20_000 : 100_000, 1000);
-	console.error('[bench] 5/5 shared ledger: one Redis claim');
+	console.error('[bench] 5/6 shared ledger: one Redis claim');
 	const shared = await sharedLedgerBench(quick ? 2_000 : 20_000);
+	console.error('[bench] 6/6 real n8n queue-mode cluster (Postgres, Redis, main, 2 webhook processes, worker)');
+	// Shorter load than the single-process cases: n8n's Webhook node replies faster than the one worker
+	// finishes, and its backlog (counted: the rate runs until the last execution finished) takes
+	// several times the load time to drain on 2 cores.
+	const clusterMs = Number.isFinite(flag('cluster-seconds')) ? flag('cluster-seconds') * 1000 : quick ? 2_000 : 6_000;
+	const cluster = await clusterBench({ durationMs: clusterMs, rounds, warmUpMs: quick ? 0 : 1_000 });
 
 	const of = (run: ThroughputRun, key: string) => {
 		const c = run.cases.find((x) => x.key === key);
@@ -157,6 +189,7 @@ async function main() {
 					note: `one claim ${shared.result.redisSequentialUsPerClaim} us one at a time; ${shared.result.redisConcurrentClaimsPerSec} claims/s 8 concurrent; ${shared.result.redisBytesPerId} bytes of Redis memory per id; baseline: the in-process claim in us`,
 				}
 			: { id: '5', name: 'shared (Redis) ledger: cost per event', value: null, unit: 'us per event', baseline: null, ratio: null, threshold: 'reported', met: null, note: shared.reason },
+		clusterTarget(cluster.result, cluster.reason),
 		{
 			id: 'cost',
 			name: "trigger's own work per 1 KB event, 50,000-id ledger, vs a bare createHmac + JSON.parse",
@@ -222,6 +255,22 @@ async function main() {
 			[lazyV1, `${r(lazyV1, lazyPlain, '(a)')}, ${r(lazyV1, lazyV2, 'typeVersion 2')}`],
 		]),
 	);
+	lines.push('');
+	if (cluster.result) {
+		const cr = cluster.result;
+		lines.push(
+			`n8n queue-mode cluster (Postgres, Redis, main, ${cr.processes.webhook} webhook processes, 1 worker; default settings; requests split evenly; ` +
+				`${cr.rounds} round(s) of ${cr.durationMs / 1000} s per case, alternating, median; set up in ${Math.round(cr.setUpMs / 1000)} s, whole case ${Math.round(cr.wallMs / 1000)} s` +
+				`${quick ? '; --quick: a set-up check, not a measurement' : ''}):`,
+		);
+		lines.push('');
+		lines.push('| case | sustained | replies | ratio |');
+		lines.push('|---|---|---|---|');
+		lines.push(caseRow(cr.webhookNode, ''));
+		lines.push(caseRow(cr.trigger, `${cr.ratio ?? '-'}x Webhook node (rounds: ${cr.perRound.map((x) => `${x.ratio ?? '-'}x`).join(', ')})`));
+	} else {
+		lines.push(`n8n queue-mode cluster: ${cluster.reason}`);
+	}
 	const checks = [...def.checks, ...lazy.checks];
 	if (checks.length) {
 		lines.push('');
@@ -255,6 +304,7 @@ async function main() {
 		triggerCost: cost,
 		reconcile: rec,
 		sharedLedger: shared.result ?? { notMeasured: shared.reason },
+		queueCluster: cluster.result ?? { notMeasured: cluster.reason },
 		table,
 	};
 	mkdirSync(join(__dirname, 'results'), { recursive: true });
