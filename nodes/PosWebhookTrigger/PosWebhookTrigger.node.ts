@@ -482,8 +482,33 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 	// Saved by n8n when this execution ends (execution-lifecycle-hooks.js saveStaticData): the
 	// live ledger, with every claim of this process up to that moment. Not with the shared
 	// ledger: it lives in Redis, and a worker's static data (loaded as {}) must stay untouched.
-	if (opened.kind === 'process') this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = opened.store.toJSON() as unknown as IDataObject;
+	if (opened.kind === 'process' && persistDue(opened.store.ledger, nowMs, kept.length)) {
+		this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = opened.store.toJSON() as unknown as IDataObject;
+	}
 	return kept;
+}
+
+/**
+ * How often an execution saves the ledger into static data: n8n rewrites the workflow's whole
+ * static data (every remembered id, about 12 bytes each) whenever an execution changed it, one
+ * more database write per event. Saving at most every PERSIST_EVERY_MS, or after PERSIST_AFTER_EVENTS
+ * events, is enough: what a restart would miss in between (the last seconds of ids) is covered by
+ * the durable "started" records written above (the last DURABLE_RECORDS events), so a retry or a
+ * reconciliation of those events still runs nothing twice. Only the answer differs ("accepted",
+ * then dropped at the first step, instead of "duplicate").
+ */
+const PERSIST_EVERY_MS = 5_000;
+const PERSIST_AFTER_EVENTS = 500;
+const persistState = new WeakMap<object, { savedAtMs: number; unsaved: number }>();
+
+function persistDue(ledger: object, nowMs: number, events: number): boolean {
+	const state = persistState.get(ledger) ?? { savedAtMs: 0, unsaved: 0 };
+	persistState.set(ledger, state);
+	state.unsaved += events;
+	if (nowMs - state.savedAtMs < PERSIST_EVERY_MS && state.unsaved < PERSIST_AFTER_EVENTS) return false;
+	state.savedAtMs = nowMs;
+	state.unsaved = 0;
+	return true;
 }
 
 function isLoopback(url: string): boolean {

@@ -423,6 +423,28 @@ describe('crash safety: the 200 means "registered", a claim is pending until the
 		expect(third.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_started' } });
 	});
 
+	it('saves the ledger into static data at most every 5 s (one database write fewer per event); what the restart misses still runs once', async () => {
+		const first = await deliver(signedRequest('msg_save_1'), { staticData: {} });
+		// n8n saves the first execution's static data when it ends: the ledger then.
+		const savedThen = savedCopy(first.staticData);
+		expect(Object.keys(savedThen)).toEqual([STATIC_DATA_KEY]);
+		const later = [await deliver(signedRequest('msg_save_2'), { staticData: {} }), await deliver(signedRequest('msg_save_3'), { staticData: {} })];
+		for (const run of later) {
+			expect(run.executed!.map((i) => i.json.id)).toHaveLength(1);
+			expect(run.staticData).toEqual({}); // unchanged: n8n writes nothing for these executions
+		}
+		resetLedgersForTest(); // kill -9 before the next save
+		for (const id of ['msg_save_2', 'msg_save_3']) {
+			const retry = await deliver(signedRequest(id), { staticData: savedCopy(savedThen) });
+			expect(retry.result.webhookResponse).toEqual({ status: 'accepted', id }); // the saved ledger lacks it...
+			expect(retry.executed).toEqual([]); // ...its durable "started" record stops it at the first step
+		}
+		expect((await deliver(signedRequest('msg_save_1'), { staticData: savedCopy(savedThen) })).result.webhookResponse).toEqual({
+			status: 'duplicate',
+			id: 'msg_save_1',
+		});
+	});
+
 	it('back-pressure: beyond Max Events Waiting to Start, a new event gets 503 with Retry-After; duplicates still get 200', async () => {
 		const staticData = {};
 		const parameters = { options: { maxPendingEvents: 2 } };
