@@ -123,9 +123,11 @@ export class PosWebhookTrigger implements INodeType {
 					});
 				}
 				signingConfigs.invalidate(this.getNode().credentials?.posApi?.id ?? undefined);
-				// Hardening hook (issues 12/14, owned by triggerSettings.ts): the POS node follows these from now on.
-				recordSettingsOnActivation(this);
-				await checkSharedLedger(this);
+				// The POS node follows these from now on: in the in-process ledger (static data), or,
+				// with the shared ledger, in Redis (checkSharedLedger): static data is then left alone.
+				if (storageOf(this.getNodeParameter('ledgerStorage', 'process')) === 'redis' && this.getNodeParameter('dedupe', true) !== false) {
+					await checkSharedLedger(this);
+				} else recordSettingsOnActivation(this);
 				const url = this.getNodeWebhookUrl('default') ?? '';
 				if (url.startsWith('http://') && !isLoopback(url)) {
 					this.logger.warn(

@@ -55,7 +55,7 @@ async function deliver(id: string, parameters: Record<string, unknown> = {}) {
 	return { ...run, result };
 }
 
-function hookContext(parameters: Record<string, unknown>): IHookFunctions {
+function hookContext(parameters: Record<string, unknown>, staticData: Record<string, unknown> = {}): IHookFunctions {
 	const all: Record<string, unknown> = { dedupe: true, dedupeWindowHours: 72, ledgerStorage: 'redis', ...parameters };
 	return {
 		getCredentials: async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : { ...posApi }),
@@ -63,7 +63,7 @@ function hookContext(parameters: Record<string, unknown>): IHookFunctions {
 		getNode: () => ({ name: 'POS Webhook Trigger', credentials: { posApi: { id: 'cred-1', name: 'POS' }, posLedgerRedisApi: { id: 'redis-1', name: 'R' } } }),
 		getMode: () => 'trigger',
 		getWorkflow: () => ({ id: 'wf-1', name: 'Test', active: true }),
-		getWorkflowStaticData: () => ({}),
+		getWorkflowStaticData: () => staticData,
 		getNodeWebhookUrl: () => 'https://n8n.example.com/webhook/abc/pos',
 		logger: { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined },
 	} as unknown as IHookFunctions;
@@ -178,8 +178,10 @@ describe('POS Webhook Trigger with Ledger Storage "Shared (Redis)"', () => {
 	});
 
 	describe('activation', () => {
-		it('activates and writes the trigger settings into Redis', async () => {
-			await expect(node.webhookMethods.default.create.call(hookContext({}))).resolves.toBe(true);
+		it('activates and writes the trigger settings into Redis, not into static data', async () => {
+			const staticData = {};
+			await expect(node.webhookMethods.default.create.call(hookContext({}, staticData))).resolves.toBe(true);
+			expect(staticData).toEqual({});
 			expect(JSON.parse((await admin.get(`${prefix}{wf-1}:settings`)) ?? '{}')).toMatchObject({ dedupeWindowHours: 72, events: '*', removeFields: [] });
 		});
 
