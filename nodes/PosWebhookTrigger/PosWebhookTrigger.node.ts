@@ -28,6 +28,7 @@ import {
 } from '../shared/ledger/openStore';
 import { STATIC_DATA_KEY } from '../shared/ledger/registry';
 import { sharedLedgerFactory, type SharedLedgerStore } from '../shared/ledger/sharedStore';
+import type { Ledger } from '../shared/ledger/Ledger';
 import { InProcessLedgerStore, type LedgerStore } from '../shared/ledger/store';
 import type { InboundRequest, PosCredentialData } from '../shared/providers/types';
 import { CredentialConfigError, SigningConfigCache, buildSigningConfig } from '../shared/signingConfig';
@@ -201,23 +202,18 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	const isTest = this.getMode() === 'manual';
 	const storage = storageOf(this.getNodeParameter('ledgerStorage', 'process'));
 	const opened = await openStore(this, storage, settings, options, isTest, nowMs);
-	if (opened.kind === 'shared') {
-		// A reloaded credential may carry another Square Notification URL: the shared path re-reads it too.
-		const renotify = (fresh: typeof config) => {
-			request.notificationUrl = squareNotificationUrl(notificationUrlParameter, fresh.credential, webhookUrl);
-		};
-		return await handleSharedDelivery(this, request, config, settings, options, opened.store, nowMs, credentialId, load, renotify);
-	}
-	const store = opened.store;
-	let result = processDelivery(request, config, settings, store.ledger, nowMs);
+	const claims = opened.kind === 'shared' ? sharedClaims(opened.store, nowMs) : inProcessClaims(opened.store, nowMs);
+	const decide = () => processDelivery(request, config, settings, claims.ledger, nowMs, claims.deferred);
+
+	let result = decide();
 	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
 		// The secret (or the provider) may have changed since we cached it: check once more with a fresh copy.
 		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
 		if (fresh) {
 			config = fresh;
 			request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
-			store.count(`rejected.${result.reason}`, -1);
-			result = processDelivery(request, config, settings, store.ledger, nowMs);
+			claims.store.count(`rejected.${result.reason}`, -1);
+			result = decide();
 		}
 	}
 
@@ -225,25 +221,25 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		case 'accepted': {
 			const { item, claimKeys } = result;
 			if (claimKeys.length > 0) {
-				const waiting = store.pendingCountSync(nowMs);
-				// processDelivery claimed the keys in the ledger; in the same tick (nothing can
-				// interleave) they become pending instead, unless another request holds them pending.
-				if (store.adoptAsPending(claimKeys, nowMs) === 'duplicate') {
-					store.count('accepted', -1);
-					store.count('duplicate');
+				// Called right after decide(), no await in between: see inProcessClaims.
+				const { outcome, waiting } = await claims.claim(claimKeys);
+				if (outcome === 'duplicate') {
+					claims.countAccepted(false);
+					claims.store.count('duplicate');
 					return { webhookResponse: { status: 'duplicate', id: item.id } };
 				}
 				const maxPending = validNumber(options.maxPendingEvents ?? DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING, 1);
 				if (waiting >= maxPending) {
 					// n8n is not keeping up: answering 200 now would only grow a backlog that a crash
 					// loses. A 503 with Retry-After makes the POS send the event again later.
-					await store.release(claimKeys);
-					store.count('accepted', -1);
-					store.count('deferred');
+					await claims.store.release(claimKeys);
+					claims.countAccepted(false);
+					claims.store.count('deferred');
 					return reply(this, 503, { status: 'busy', reason: 'overloaded', message: 'Too many events waiting; retry later' }, RETRY_AFTER_SECONDS);
 				}
-				settleOnAnswer(this, store, claimKeys);
+				settleOnAnswer(this, claims.store, claimKeys);
 			}
+			claims.countAccepted(true);
 			// No reply here: n8n answers with this webhookResponse after it registered the
 			// execution (see the webhook description), so a 200 always means "registered".
 			return {
@@ -254,6 +250,7 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		case 'duplicate':
 			return { webhookResponse: { status: 'duplicate', id: result.id } };
 		case 'ignored':
+			if (result.recordKeys && result.recordKeys.length > 0) await claims.recordKeys(result.recordKeys);
 			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
 		case 'rejected':
 			reply(this, result.status, { status: 'rejected', reason: result.reason, message: result.message });
@@ -265,72 +262,62 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 }
 
 /**
- * handleRequest with Ledger Storage "Shared (Redis)": the same decisions with claimDelivery's
- * rules, applied by the shared store in one step each. processDelivery only verifies and decides
- * (deferred claim); then one Lua script claims the id and its replay keys together, or none of
- * them when any is known (a known replay key is a duplicate and claims nothing), and an ignored
- * delivery whose type is unsigned records its replay keys. The claim stays pending until n8n's
- * 2xx or the execution's first node confirms it, as in the in-process path. A Redis error throws:
- * webhook() answers 503 and the POS retries.
+ * How an accepted event's keys become a pending claim, per Ledger Storage. Both apply
+ * processDelivery's claim rules (claimDelivery): a known id or replay key is a duplicate and
+ * claims nothing; otherwise the id and its replay keys are claimed together, pending until n8n's
+ * 2xx or the execution's first step confirms them.
  */
-async function handleSharedDelivery(
-	ctx: IWebhookFunctions,
-	request: InboundRequest,
-	initialConfig: Awaited<ReturnType<typeof signingConfigs.get>>,
-	settings: DeliverySettings,
-	options: IDataObject,
-	store: SharedLedgerStore,
-	nowMs: number,
-	credentialId: string | undefined,
-	load: () => Promise<PosCredentialData>,
-	renotify: (config: Awaited<ReturnType<typeof signingConfigs.get>>) => void,
-): Promise<IWebhookResponseData> {
-	let config = initialConfig;
-	let result = processDelivery(request, config, settings, undefined, nowMs, store);
-	if (result.kind === 'rejected' && (result.reason === 'invalid_signature' || result.reason === 'missing_signature')) {
-		const fresh = await signingConfigs.refreshAfterFailure(credentialId, config, load, nowMs);
-		if (fresh) {
-			config = fresh;
-			renotify(config);
-			store.count(`rejected.${result.reason}`, -1);
-			result = processDelivery(request, config, settings, undefined, nowMs, store);
-		}
-	}
-	switch (result.kind) {
-		case 'accepted': {
-			const { item, claimKeys } = result;
-			if (claimKeys.length > 0) {
-				const waiting = await store.pendingCount(nowMs);
-				if ((await store.claim(claimKeys, nowMs)) === 'duplicate') {
-					store.count('duplicate');
-					return { webhookResponse: { status: 'duplicate', id: item.id } };
-				}
-				const maxPending = validNumber(options.maxPendingEvents ?? DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING, 1);
-				if (waiting >= maxPending) {
-					await store.release(claimKeys);
-					store.count('deferred');
-					return reply(ctx, 503, { status: 'busy', reason: 'overloaded', message: 'Too many events waiting; retry later' }, RETRY_AFTER_SECONDS);
-				}
-				settleOnAnswer(ctx, store, claimKeys);
-			}
-			store.count('accepted');
-			return {
-				workflowData: [ctx.helpers.returnJsonArray([item])],
-				webhookResponse: { status: 'accepted', id: item.id },
-			};
-		}
-		case 'duplicate':
-			return { webhookResponse: { status: 'duplicate', id: result.id } };
-		case 'ignored':
-			if (result.recordKeys && result.recordKeys.length > 0) await store.recordKeys(result.recordKeys);
-			return { webhookResponse: { status: 'ignored', id: result.id, type: result.type } };
-		case 'rejected':
-			reply(ctx, result.status, { status: 'rejected', reason: result.reason, message: result.message });
-			return reportRefusal(ctx, result, { provider: config.provider, notificationUrl: request.notificationUrl });
-		case 'failed':
-			ctx.logger.error(`POS Webhook Trigger failed on a request: ${result.message}`);
-			return reply(ctx, 503, { status: 'error', reason: 'temporarily_unavailable', message: 'Retry later' });
-	}
+interface DeliveryClaims {
+	store: LedgerStore;
+	/** processDelivery's ledger (in-process: it claims synchronously) ... */
+	ledger?: Ledger;
+	/** ... or a deferred claim (shared: processDelivery only decides; claim() does it in Redis). */
+	deferred?: { count(outcome: string, by?: number): void };
+	/** waiting: claims pending before this one (what back-pressure bounds). */
+	claim(keys: string[]): Promise<{ outcome: 'new' | 'duplicate'; waiting: number }>;
+	/** An ignored delivery whose type is unsigned: its replay keys, so a re-typed replay is a duplicate. */
+	recordKeys(keys: string[]): Promise<void>;
+	/** The "accepted" counter, which processDelivery moves itself in-process, not when deferred. */
+	countAccepted(accepted: boolean): void;
+}
+
+/**
+ * In-process: processDelivery has already claimed the keys in the ledger (and counted them as
+ * accepted); claim() turns them into a pending claim in the same tick (its body has no await, and
+ * the caller calls it right after processDelivery), so no save of the ledger can catch an id
+ * whose execution is not registered yet.
+ */
+function inProcessClaims(store: InProcessLedgerStore, nowMs: number): DeliveryClaims {
+	return {
+		store,
+		ledger: store.ledger,
+		async claim(keys) {
+			const waiting = store.pendingCountSync(nowMs);
+			return { outcome: store.adoptAsPending(keys, nowMs), waiting };
+		},
+		async recordKeys() {
+			// processDelivery recorded them in the ledger itself.
+		},
+		countAccepted(accepted) {
+			if (!accepted) store.count('accepted', -1); // processDelivery counted it when it claimed
+		},
+	};
+}
+
+/** Shared (Redis): one Lua script claims the id and its replay keys together, or none of them. */
+function sharedClaims(store: SharedLedgerStore, nowMs: number): DeliveryClaims {
+	return {
+		store,
+		deferred: store,
+		async claim(keys) {
+			const waiting = await store.pendingCount(nowMs);
+			return { outcome: await store.claim(keys, nowMs), waiting };
+		},
+		recordKeys: async (keys) => await store.recordKeys(keys),
+		countAccepted(accepted) {
+			if (accepted) store.count('accepted');
+		},
+	};
 }
 
 /**
