@@ -185,19 +185,23 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 		removeFields: parseFieldList(options.removeFields as string | undefined),
 	};
 	const body = await readRawBody(req);
-	if (!body.ok) return reply(this, body.status, { status: 'rejected', reason: body.reason, message: body.message });
 	const notificationUrlParameter = String(this.getNodeParameter('notificationUrl', '') || '');
 	const webhookUrl = this.getNodeWebhookUrl('default') ?? '';
-	const request: InboundRequest = {
-		headers: req.headers,
-		rawBody: body.body,
-		notificationUrl: webhookUrl,
-	};
-
 	const credentialId = this.getNode().credentials?.posApi?.id ?? undefined;
 	const load = async () => (await this.getCredentials('posApi')) as unknown as PosCredentialData;
 	let config = await signingConfigs.get(credentialId, load, nowMs);
-	request.notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
+	if (!body.ok) {
+		// Too large (413) or compressed in a way n8n did not decode (415): refused like the others,
+		// logged with the fix and shown in the editor while it listens.
+		const refusal = { status: body.status, reason: body.reason, message: body.message };
+		reply(this, body.status, { status: 'rejected', reason: body.reason, message: body.message });
+		return reportRefusal(this, refusal, { provider: config.provider, notificationUrl: squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl) });
+	}
+	const request: InboundRequest = {
+		headers: req.headers,
+		rawBody: body.body,
+		notificationUrl: squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl),
+	};
 
 	const isTest = this.getMode() === 'manual';
 	const storage = storageOf(this.getNodeParameter('ledgerStorage', 'process'));

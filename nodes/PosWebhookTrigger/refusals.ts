@@ -14,9 +14,12 @@ import type { RejectReason } from '../shared/verification';
  * Nothing here ever includes a secret, a signature or the request's body.
  */
 
+/** Refused before verification, for the body itself (rawBody.ts): 413 and 415. */
+export type BodyRejectReason = 'body_too_large' | 'unsupported_content_encoding';
+
 export interface Refusal {
 	status: number;
-	reason: RejectReason;
+	reason: RejectReason | BodyRejectReason;
 	message: string;
 }
 
@@ -44,7 +47,7 @@ const WHERE_THE_SECRET_IS: Record<string, string> = {
 };
 
 /** What to do about one refusal, in plain words for the person running the workflow. */
-export function refusalFix(reason: RejectReason, context: RefusalContext): string {
+export function refusalFix(reason: RejectReason | BodyRejectReason, context: RefusalContext): string {
 	const id = context.provider.id;
 	const name = context.provider.displayName;
 	// The credential form names the secret as each POS does ("Signature Key", "Client Secret", ...).
@@ -85,6 +88,10 @@ export function refusalFix(reason: RejectReason, context: RefusalContext): strin
 			if (id === 'custom') return 'No event ID where the credential says: set Event ID Location in the credential (header:<name> or body:<path>).';
 			if (id === 'shopify') return 'The request has no X-Shopify-Webhook-Id header (it names the event): send it, or turn Drop Duplicate Events off.';
 			return `The ${name} event has no ID: this URL may be receiving something other than ${name} webhook events.`;
+		case 'body_too_large':
+			return `The body is larger than the trigger reads (16 MiB): a POS event is a few kilobytes, so this request is not a ${name} event, or the POS sends something it should link to instead.`;
+		case 'unsupported_content_encoding':
+			return `The body is compressed in a way this n8n does not decode: set ${name} (or the proxy in front of n8n) to send webhook bodies uncompressed.`;
 		default:
 			return 'Check the credential against your POS settings.';
 	}

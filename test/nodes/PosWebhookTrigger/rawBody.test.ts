@@ -11,6 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 
 import { PosWebhookTrigger } from '../../../nodes/PosWebhookTrigger/PosWebhookTrigger.node';
 import { MAX_RAW_BODY_BYTES, readRawBody, type RawBodyRequest } from '../../../nodes/PosWebhookTrigger/rawBody';
+import { resetRefusalLogForTest } from '../../../nodes/PosWebhookTrigger/refusals';
 import { resetLedgersForTest } from '../../../nodes/shared/ledger/registry';
 import type { PosCredentialData } from '../../../nodes/shared/providers/types';
 import { fakeWebhookContext } from '../../helpers/webhookContext';
@@ -72,7 +73,10 @@ async function webhookWith(req: IncomingMessage) {
 	return { result, response: run.response };
 }
 
-beforeEach(() => resetLedgersForTest());
+beforeEach(() => {
+	resetLedgersForTest();
+	resetRefusalLogForTest();
+});
 
 describe('webhook() when n8n left the body unread (typeVersion 2, content type n8n does not parse)', () => {
 	it.each([
@@ -111,6 +115,20 @@ describe('webhook() when n8n left the body unread (typeVersion 2, content type n
 		const result = await node.webhook.call(run.ctx);
 		expect(result).toEqual({ noWebhookResponse: true });
 		expect(run.response).toEqual({ status: 413, body: { status: 'rejected', reason: 'body_too_large', message: `The request body is larger than ${MAX_RAW_BODY_BYTES} bytes` } });
+		// Logged with its fix, like the other refusals.
+		expect(run.logs.join('\n')).toMatch(/refused a .* request: body_too_large, answered 413\. The body is larger than the trigger reads/);
+	});
+
+	it('a 415 while the editor listens comes back as one refusal item with its fix', async () => {
+		const { headers } = signed('msg_brotli', 'application/json');
+		const req = Object.assign(Readable.from([Buffer.from('xx')]), { headers: { ...headers, 'content-encoding': 'br' } });
+		const run = fakeWebhookContext({ headers: {}, body: '' }, { credential, credentialId: 'cred-1', mode: 'manual' });
+		(run.ctx as unknown as { getRequestObject: () => unknown }).getRequestObject = () => req;
+		const result = await node.webhook.call(run.ctx);
+		expect(run.response.status).toBe(415);
+		expect(result.workflowData?.[0]).toEqual([
+			{ json: expect.objectContaining({ refused: true, status: 415, reason: 'unsupported_content_encoding', fix: expect.stringMatching(/uncompressed/) }) },
+		]);
 	});
 });
 
