@@ -411,11 +411,12 @@ function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string
 		// durable "started" record still stops a second execution of the event.
 		if (res.statusCode >= 200 && res.statusCode < 300) {
 			const nowMs = Date.now();
-			void store
-				.confirm(keys, nowMs)
-				// In-process: remembered as "registered, not started" until execute() runs (see Ledger.awaitStart).
-				.then(() => (store instanceof InProcessLedgerStore ? store.ledger.awaitStart(keys[0], nowMs) : undefined))
-				.catch(() => undefined);
+			if (store instanceof InProcessLedgerStore) {
+				// In the same tick: no save of the ledger can hold the id without its "registered, not
+				// started" mark, which execute() clears (see Ledger.awaitStart).
+				store.confirmSync(keys, nowMs);
+				store.ledger.awaitStart(keys[0], nowMs);
+			} else void store.confirm(keys, nowMs).catch(() => undefined);
 		} else void store.release(keys).catch(() => undefined);
 	});
 	res.once('close', () => {

@@ -139,27 +139,42 @@ export async function recordDone(ctx: IExecuteFunctions, eventIds: string[], mar
 }
 
 /**
- * Of these ids, those no Mark Done finished. n8n's helpers can only check by recording, so the
- * values the check added are removed again within the same turn of the chain: no other call of
- * this process sees them. (While they are there they count against DURABLE_RECORDS: a check of
- * many unfinished ids on a full row pushes out as many of the oldest records.)
+ * Of these ids: `unfinished`, whose start was recorded and no Mark Done finished, and `untracked`,
+ * with neither record. The second are not re-emitted: their records were pushed out of n8n's row
+ * (it keeps the last DURABLE_RECORDS, started and done together), so whether their flow finished
+ * cannot be told, and re-running a finished flow would repeat its effect (a second SMS). (An
+ * event whose execution never started is Reconcile's main step's business in-process, through its
+ * "awaiting start" mark.) With the shared ledger's marks nothing is pushed out.
+ * n8n's helpers can only check by recording, so the values the check added are removed again
+ * within the same turn of the chain: no other call of this process sees them.
  */
-export async function notDone(ctx: IExecuteFunctions, eventIds: string[], marks?: MarkStore): Promise<string[]> {
-	if (eventIds.length === 0) return [];
-	const values = eventIds.map((id) => DONE_PREFIX + id);
+export async function notDone(ctx: IExecuteFunctions, eventIds: string[], marks?: MarkStore): Promise<{ unfinished: string[]; untracked: string[] }> {
+	if (eventIds.length === 0) return { unfinished: [], untracked: [] };
+	const done = eventIds.map((id) => DONE_PREFIX + id);
+	const started = eventIds.map((id) => PREFIX + id);
+	let present: Set<string>;
 	if (marks) {
-		const done = await marks.findMarks(values);
-		return eventIds.filter((_id, i) => !done.has(values[i]));
+		present = await marks.findMarks([...done, ...started]);
+	} else {
+		if (!canRecordDurably(ctx)) return { unfinished: [], untracked: [] };
+		const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
+		const options = { mode: 'entries' as const, maxEntries: DURABLE_RECORDS };
+		present = await serialised(workflowId, async () => {
+			const result = await ctx.helpers.checkProcessedAndRecord([...done, ...started], 'workflow', options);
+			if (result.new.length > 0) await ctx.helpers.removeProcessed(result.new, 'workflow', options);
+			return new Set(result.processed.map(String));
+		});
 	}
-	if (!canRecordDurably(ctx)) return [];
-	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
-	const options = { mode: 'entries' as const, maxEntries: DURABLE_RECORDS };
-	return await serialised(workflowId, async () => {
-		const result = await ctx.helpers.checkProcessedAndRecord(values, 'workflow', options);
-		if (result.new.length > 0) await ctx.helpers.removeProcessed(result.new, 'workflow', options);
-		const fresh = new Set(result.new.map(String));
-		return eventIds.filter((_id, i) => fresh.has(values[i]));
-	});
+	const unfinished: string[] = [];
+	const untracked: string[] = [];
+	for (const [i, id] of eventIds.entries()) {
+		if (present.has(done[i])) continue;
+		// Marks (Redis) are never pushed out, only expire with the window: no "started" there means
+		// the execution never ran its first step, which is unfinished too.
+		if (marks || present.has(started[i])) unfinished.push(id);
+		else untracked.push(id);
+	}
+	return { unfinished, untracked };
 }
 
 /** Records re-emission number `attempt` of each id; returns those this call recorded (not done before). */

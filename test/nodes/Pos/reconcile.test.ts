@@ -13,7 +13,7 @@ import type { PosCredentialData } from '../../../nodes/shared/providers/types';
 import { buildSigningConfig } from '../../../nodes/shared/signingConfig';
 import { genericRecord, makeEvents, squareEvent, standardPayload, stripeEvent, type FixtureEvent } from './fixtures';
 import { FixtureServer } from './fixtureServer';
-import { credentialFor, DAY, expectRejection, fastRetries, HOUR, newWorkflowId, runPos, sharedLedger } from './setup';
+import { credentialFor, DAY, expectRejection, fastRetries, HOUR, newWorkflowId, posHarness, runPos, sharedLedger } from './setup';
 
 const reconcile = (extra: IDataObject = {}) => ({ resource: 'event', operation: 'reconcile', ...extra });
 
@@ -692,16 +692,18 @@ describe('Event > Reconcile: completion tracking (Mark Done, re-emits, failed ev
 		expect(again.items).toEqual([]);
 	});
 
-	test('an execution registered but killed before its first step (no started record) is re-emitted too', async () => {
-		const event = at('stripe', 35, 'reg');
+	test('an event with neither a started nor a done record (pushed out of n8n\'s row) is not emitted again, and the log says why', async () => {
+		const event = at('stripe', 35, 'gone');
 		server.stripe.push(event);
 		const workflowId = newWorkflowId();
 		const staticData = trackingForADay(workflowId);
-		// n8n answered 200 (registered): the trigger confirmed the id; the execution never ran.
+		// In the ledger, no "awaiting start" mark, no durable record: its records were pushed out.
 		expect(storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, staticData).claimSync([event.id], Date.now())).toBe('new');
 		storeFor({ workflowId, isTest: false, windowMs: 72 * HOUR }, staticData).confirmSync([event.id], Date.now());
-		const { items } = await runPos({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: new ProcessedDataTable() });
-		expect(items.map((i) => [i.id, i.reemitted])).toEqual([[event.id, 1]]);
+		const harness = posHarness({ server, provider: 'stripe', parameters: tracking(), workflowId, staticData, processedData: new ProcessedDataTable() });
+		const [output] = await harness.run();
+		expect(output).toEqual([]);
+		expect(harness.logs.map((l) => l.message).join('\n')).toMatch(/1 event\(s\) have no "started" or "done" record any more/);
 	});
 
 	test('events from before completion tracking was turned on are not re-emitted', async () => {

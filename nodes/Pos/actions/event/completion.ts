@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { PosEventItem } from '../../../shared/event';
-import { notDone, recordReemit, type MarkStore } from '../../../shared/ledger/durable';
+import { DURABLE_RECORDS, notDone, recordReemit, type MarkStore } from '../../../shared/ledger/durable';
 import type { ReconcileState } from '../../../shared/ledger/Ledger';
 import type { LedgerStore } from '../../../shared/ledger/store';
 import { listEvents, type EventsApiAdapter, type ListedEvent, type ListSettings } from '../../transport';
@@ -119,7 +119,12 @@ export async function reemitUnfinished(ctx: IExecuteFunctions, c: CompletionCont
 	// Ids never accepted here are the main step's business.
 	const accepted = await Promise.all([...seen.keys()].map(async (id) => await c.store.has(id, c.nowMs)));
 	for (const [i, id] of [...seen.keys()].entries()) if (!accepted[i]) seen.delete(id);
-	const unfinished = await notDone(ctx, [...seen.keys()], c.marks);
+	const { unfinished, untracked } = await notDone(ctx, [...seen.keys()], c.marks);
+	if (untracked.length > 0) {
+		ctx.logger.warn(
+			`POS reconciliation: ${untracked.length} event(s) have no "started" or "done" record any more (n8n keeps the last ${DURABLE_RECORDS} records per workflow), so they are not emitted again; lower Finish Within x (Max Re-Emits + 2) or the event volume per workflow to track them`,
+		);
+	}
 	if (unfinished.length === 0) return [];
 
 	const due: Array<{ id: string; attempt: number }> = [];
