@@ -476,30 +476,35 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 	// Saved by n8n when this execution ends (execution-lifecycle-hooks.js saveStaticData): the
 	// live ledger, with every claim of this process up to that moment. Not with the shared
 	// ledger: it lives in Redis, and a worker's static data (loaded as {}) must stay untouched.
-	if (opened.kind === 'process' && persistDue(opened.store.ledger, nowMs, kept.length)) {
+	if (opened.kind === 'process' && persistDue(opened.store, nowMs, kept.length)) {
 		this.getWorkflowStaticData('global')[STATIC_DATA_KEY] = opened.store.toJSON() as unknown as IDataObject;
 	}
 	return kept;
 }
 
 /**
- * How often an execution saves the ledger into static data: n8n rewrites the workflow's whole
- * static data (every remembered id, about 12 bytes each) whenever an execution changed it, one
- * more database write per event. Saving at most every PERSIST_EVERY_MS, or after PERSIST_AFTER_EVENTS
- * events, is enough: what a restart would miss in between (the last seconds of ids) is covered by
- * the durable "started" records written above (the last DURABLE_RECORDS events), so a retry or a
- * reconciliation of those events still runs nothing twice. Only the answer differs ("accepted",
- * then dropped at the first step, instead of "duplicate").
+ * Whether this execution saves the ledger into static data. n8n rewrites the workflow's whole
+ * static data (every remembered id, about 12 bytes each) whenever an execution changed it: one
+ * more database write per event. So during a burst only some executions save: this one skips when
+ * other accepted events of this process are still on their way to their first step (one of them
+ * will save, with everything up to then, since the saved object is the live ledger), unless
+ * PERSIST_EVERY_MS or PERSIST_AFTER_EVENTS passed since the last save. One event at a time (the
+ * usual restaurant pace) saves every time, as before. What a crash in a burst misses is covered by
+ * the durable "started" records written above: a retry or a reconciliation of those events runs
+ * nothing twice (the retry is answered "accepted" and stopped at the first step).
  */
 const PERSIST_EVERY_MS = 5_000;
 const PERSIST_AFTER_EVENTS = 500;
+/** Awaiting-start marks older than this are taken as stale (their execution died): they do not hold saves back. */
+const IN_FLIGHT_MS = 60_000;
 const persistState = new WeakMap<object, { savedAtMs: number; unsaved: number }>();
 
-function persistDue(ledger: object, nowMs: number, events: number): boolean {
-	const state = persistState.get(ledger) ?? { savedAtMs: 0, unsaved: 0 };
-	persistState.set(ledger, state);
+function persistDue(store: InProcessLedgerStore, nowMs: number, events: number): boolean {
+	const state = persistState.get(store.ledger) ?? { savedAtMs: 0, unsaved: 0 };
+	persistState.set(store.ledger, state);
 	state.unsaved += events;
-	if (nowMs - state.savedAtMs < PERSIST_EVERY_MS && state.unsaved < PERSIST_AFTER_EVENTS) return false;
+	const othersOnTheirWay = store.pendingCountSync(nowMs) + store.ledger.awaitingStartCount(nowMs - IN_FLIGHT_MS);
+	if (othersOnTheirWay > 0 && nowMs - state.savedAtMs < PERSIST_EVERY_MS && state.unsaved < PERSIST_AFTER_EVENTS) return false;
 	state.savedAtMs = nowMs;
 	state.unsaved = 0;
 	return true;

@@ -44,6 +44,7 @@ export interface PersistedLedger {
 
 /** Accepted events awaiting their first step, at most (the oldest go first). */
 const MAX_AWAITING = 10_000;
+const RECENTLY_STARTED = 1_000;
 
 /**
  * The settings the trigger and Reconcile must agree on, recorded by the trigger on every
@@ -115,6 +116,8 @@ export class Ledger {
 	 */
 	private readonly persisted: PersistedLedger;
 	private nextPruneAt = 0;
+	/** Digests whose first step ran lately (memory only), so a late awaitStart does not mark them again. */
+	private readonly recentlyStarted = new Set<string>();
 	private bucketMs: number;
 	private windowMs: number;
 	private damageNoticeTaken = false;
@@ -295,7 +298,8 @@ export class Ledger {
 	 */
 	awaitStart(eventId: string, nowMs: number): void {
 		const digest = digestOf(eventId);
-		if (!this.entries.has(digest)) return;
+		// Its execution may already have run its first step (n8n's "finish" can come after it).
+		if (!this.entries.has(digest) || this.recentlyStarted.has(digest)) return;
 		const awaiting = (this.persisted.awaiting ??= {});
 		awaiting[digest] = nowMs;
 		const keys = Object.keys(awaiting);
@@ -304,7 +308,17 @@ export class Ledger {
 
 	/** The event's first step ran (its start is recorded durably). */
 	started(eventId: string): void {
-		if (this.persisted.awaiting) delete this.persisted.awaiting[digestOf(eventId)];
+		const digest = digestOf(eventId);
+		if (this.persisted.awaiting) delete this.persisted.awaiting[digest];
+		this.recentlyStarted.add(digest);
+		if (this.recentlyStarted.size > RECENTLY_STARTED) this.recentlyStarted.delete(this.recentlyStarted.values().next().value as string);
+	}
+
+	/** Accepted events whose execution has not run its first step yet, registered since sinceMs. */
+	awaitingStartCount(sinceMs: number): number {
+		let n = 0;
+		for (const at of Object.values(this.persisted.awaiting ?? {})) if (at >= sinceMs) n++;
+		return n;
 	}
 
 	/** When n8n registered the execution of this accepted event, if its first step has not run yet. */

@@ -423,26 +423,45 @@ describe('crash safety: the 200 means "registered", a claim is pending until the
 		expect(third.result).toEqual({ webhookResponse: { status: 'duplicate', id: 'msg_started' } });
 	});
 
-	it('saves the ledger into static data at most every 5 s (one database write fewer per event); what the restart misses still runs once', async () => {
-		const first = await deliver(signedRequest('msg_save_1'), { staticData: {} });
-		// n8n saves the first execution's static data when it ends: the ledger then.
-		const savedThen = savedCopy(first.staticData);
-		expect(Object.keys(savedThen)).toEqual([STATIC_DATA_KEY]);
-		const later = [await deliver(signedRequest('msg_save_2'), { staticData: {} }), await deliver(signedRequest('msg_save_3'), { staticData: {} })];
-		for (const run of later) {
-			expect(run.executed!.map((i) => i.json.id)).toHaveLength(1);
-			expect(run.staticData).toEqual({}); // unchanged: n8n writes nothing for these executions
+	it('one event at a time: every execution saves the ledger, so a retry after a restart is a duplicate', async () => {
+		const a = await deliver(signedRequest('msg_one_1'), { staticData: {} });
+		const b = await deliver(signedRequest('msg_one_2'), { staticData: {} });
+		for (const run of [a, b]) expect(Object.keys(run.staticData)).toEqual([STATIC_DATA_KEY]);
+		const saved = savedCopy(b.staticData);
+		resetLedgersForTest();
+		expect((await deliver(signedRequest('msg_one_2'), { staticData: saved })).result.webhookResponse).toEqual({ status: 'duplicate', id: 'msg_one_2' });
+	});
+
+	it('in a burst, an execution skips the save while other events are on their way (one database write fewer); the last one saves all, and what a crash misses still runs once', async () => {
+		const first = await deliver(signedRequest('msg_burst_1'), { staticData: {} });
+		const savedThen = savedCopy(first.staticData); // n8n saves it when that execution ends
+		// Another event is accepted and n8n is registering its execution (pending) ...
+		const waiting = await deliver(signedRequest('msg_burst_2'), { start: false, staticData: {} });
+		// ... when this one's execution starts: it leaves the save to the one still on its way.
+		const skipped = await deliver(signedRequest('msg_burst_3'), { staticData: {} });
+		expect(skipped.executed!.map((i) => i.json.id)).toEqual(['msg_burst_3']);
+		expect(skipped.staticData).toEqual({}); // unchanged: n8n writes nothing for this execution
+
+		// A kill now: the saved ledger lacks msg_burst_3, its durable "started" record does not.
+		resetLedgersForTest();
+		const retry = await deliver(signedRequest('msg_burst_3'), { staticData: savedCopy(savedThen) });
+		expect(retry.result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_burst_3' });
+		expect(retry.executed).toEqual([]);
+
+		// Without the kill, the last execution of the burst saves everything (the live ledger).
+		resetLedgersForTest();
+		await deliver(signedRequest('msg_burst_0'), { staticData: {} }); // a restarted process saves first thing
+		const a = await deliver(signedRequest('msg_burst_4'), { start: false, staticData: {} });
+		const b = await deliver(signedRequest('msg_burst_5'), { staticData: {} });
+		expect(b.staticData).toEqual({});
+		a.n8nAnswers(200, a.result.webhookResponse);
+		await startExecution(a.result.workflowData![0], a.staticData);
+		const savedLast = savedCopy(a.staticData);
+		resetLedgersForTest();
+		for (const id of ['msg_burst_4', 'msg_burst_5']) {
+			expect((await deliver(signedRequest(id), { staticData: savedCopy(savedLast) })).result.webhookResponse).toEqual({ status: 'duplicate', id });
 		}
-		resetLedgersForTest(); // kill -9 before the next save
-		for (const id of ['msg_save_2', 'msg_save_3']) {
-			const retry = await deliver(signedRequest(id), { staticData: savedCopy(savedThen) });
-			expect(retry.result.webhookResponse).toEqual({ status: 'accepted', id }); // the saved ledger lacks it...
-			expect(retry.executed).toEqual([]); // ...its durable "started" record stops it at the first step
-		}
-		expect((await deliver(signedRequest('msg_save_1'), { staticData: savedCopy(savedThen) })).result.webhookResponse).toEqual({
-			status: 'duplicate',
-			id: 'msg_save_1',
-		});
+		expect(waiting.result.workflowData).toBeDefined();
 	});
 
 	it('back-pressure: beyond Max Events Waiting to Start, a new event gets 503 with Retry-After; duplicates still get 200', async () => {
