@@ -539,7 +539,15 @@ describe('exactly once across an n8n restart', () => {
 
 	async function expectDuplicateAfterRestart(id: string) {
 		await expectNoExecution(restart, async () => {
-			const { res } = await swSend(restart, { id });
+			let { res } = await swSend(restart, { id });
+			// Seen twice on n8n 2.41: a webhook that answered our readiness probe answers 404 for a
+			// moment right after the boot (n8n, not the node: a 404 never reaches webhook()). A POS
+			// retries a 404 like any failure, so the test does too, for at most 10 s, and says so.
+			for (let attempt = 1; res.status === 404 && attempt <= 20; attempt++) {
+				progress(`POST after the restart answered 404 (n8n not serving the webhook yet); retry ${attempt}`);
+				await sleep(500);
+				({ res } = await swSend(restart, { id }));
+			}
 			expect(res.status).toBe(200);
 			expect(res.json).toMatchObject({ status: 'duplicate' });
 		});
