@@ -123,8 +123,8 @@ describe('reply table', () => {
 	});
 
 	it.each([
-		['past', -301_000, 'timestamp_too_old'],
-		['future', 301_000, 'timestamp_in_future'],
+		['past', -310_000, 'timestamp_too_old'],
+		['future', 310_000, 'timestamp_in_future'],
 	])('timestamp outside tolerance (%s): 401', async (_name, offset, reason) => {
 		const { response, result } = await deliver(signedRequest('msg_time', undefined, new Date(Date.now() + offset)));
 		expect(result).toEqual({ noWebhookResponse: true });
