@@ -29,6 +29,12 @@ const KILLS = Number(process.env.POS_SOAK_KILLS ?? 3);
 const TRACKED_EVENTS = Number(process.env.POS_SOAK_TRACKED_EVENTS ?? 120);
 const SEED = Number(process.env.POS_SOAK_SEED ?? 11);
 const RATE_PER_SECOND = 4;
+/**
+ * How long before a kill a flow's SMS may have been sent for the kill to explain its repeat: the
+ * time from the SMS to its Mark Done being written (measured up to about 1 s right after a restart,
+ * when n8n works through the POS's retries), with room.
+ */
+const KILL_GAP_MS = 5_000;
 const SIM_PLACEHOLDER = 'http://127.0.0.1:4010';
 
 /**
@@ -57,6 +63,13 @@ interface SoakResult {
 	once: number;
 	lost: number;
 	duplicated: number;
+	/**
+	 * Duplicated orders not explained by a kill: their first SMS was not sent within
+	 * KILL_GAP_MS before a kill (a flow killed between its SMS and its Mark Done). Must be none.
+	 */
+	unexplainedDuplicates: string[];
+	/** The most SMS any one order got. */
+	maxSms: number;
 	/** Lost and not visible in n8n as a crashed or failed execution. */
 	vanished: string[];
 	lostVisible: number;
@@ -108,8 +121,13 @@ function withoutLoop(workflow: WorkflowJson): void {
 }
 
 /** The SMS service, failing with 503 while `down()` says so, else passing requests to the simulator. */
-async function flakySms(simulatorUrl: string, down: () => boolean): Promise<{ url: string; refused: () => number; close: () => Promise<void> }> {
+async function flakySms(
+	simulatorUrl: string,
+	down: () => boolean,
+): Promise<{ url: string; refused: () => number; sentAt: Map<string, number[]>; close: () => Promise<void> }> {
 	let refused = 0;
+	/** orderId -> when each SMS for it was passed on (to tell which flows a kill interrupted). */
+	const sentAt = new Map<string, number[]>();
 	const server = createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
@@ -119,8 +137,19 @@ async function flakySms(simulatorUrl: string, down: () => boolean): Promise<{ ur
 				res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"SMS provider down"}');
 				return;
 			}
+			const at = Date.now();
 			fetch(`${simulatorUrl}/sms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
-				.then(async (r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text()))
+				.then(async (r) => {
+					if (r.ok) {
+						try {
+							const orderId = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { orderId?: unknown }).orderId);
+							sentAt.set(orderId, [...(sentAt.get(orderId) ?? []), at]);
+						} catch {
+							// not an order's SMS: nothing to time
+						}
+					}
+					res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+				})
 				.catch(() => res.writeHead(502).end());
 		});
 	});
@@ -129,6 +158,7 @@ async function flakySms(simulatorUrl: string, down: () => boolean): Promise<{ ur
 	return {
 		url: `http://127.0.0.1:${port}/sms`,
 		refused: () => refused,
+		sentAt,
 		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
 	};
 }
@@ -243,11 +273,13 @@ async function runSoak(flavour: Flavour, options: SoakOptions): Promise<SoakResu
 		const rng = deriveRng(SEED, `kills:${flavour}`);
 		const downMs: number[] = [];
 		const killedAt: string[] = [];
+		const killedAtMs: number[] = [];
 		let deliveryDone = false;
 		void delivery.then(() => (deliveryDone = true), () => (deliveryDone = true));
 		for (let k = 0; k < KILLS && !deliveryDone; k++) {
 			await sleep(2000 + Math.floor(rng() * 7000));
 			if (deliveryDone) break;
+			killedAtMs.push(Date.now());
 			killedAt.push(new Date().toISOString());
 			const { downMs: down } = await crashAndRestart(n8n, log);
 			downMs.push(down);
@@ -283,6 +315,12 @@ async function runSoak(flavour: Flavour, options: SoakOptions): Promise<SoakResu
 			once: counts.filter((c) => c === 1).length,
 			lost: lostIds.length,
 			duplicated: counts.filter((c) => c > 1).length,
+			unexplainedDuplicates: orderIds.filter((id, i) => {
+				if (counts[i] < 2) return false;
+				const first = sms.sentAt.get(id)?.[0];
+				return first === undefined || !killedAtMs.some((k) => first <= k && k - first <= KILL_GAP_MS);
+			}),
+			maxSms: Math.max(0, ...counts),
 			vanished: lostIds.filter((id) => !visible.includes(id)),
 			lostVisible: visible.length,
 			replies: report.totals.replies,
@@ -313,13 +351,17 @@ test('POS Webhook Trigger + reconciliation under kill -9: no order vanishes, non
 	expect(r.lost).toBe(r.lostVisible);
 });
 
-test('with completion tracking under kill -9: no order lost, at most one duplicate per kill', async () => {
+test('with completion tracking under kill -9: no order lost, a repeat only for a flow a kill cut between its SMS and Mark Done', async () => {
 	// Finish Within 2 minutes: longer than n8n's restarts here, so a slow but healthy flow is not re-emitted.
 	const r = await runSoak('tracked', { kills: KILLS, events: TRACKED_EVENTS, finishWithinMinutes: 2 });
 	expect(r.kills).toBe(KILLS);
 	expect(r.gaveUp).toBe(0);
 	expect(r.lost).toBe(0);
-	expect(r.duplicated).toBeLessThanOrEqual(KILLS);
+	// Each repeat is a flow killed between its SMS and its Mark Done, repeated once. (Not "one per
+	// kill": flows run side by side, and right after a restart several can be in that gap at once;
+	// a Reconcile batch goes one event at a time through the example's loop.)
+	expect(r.unexplainedDuplicates).toEqual([]);
+	expect(r.maxSms).toBeLessThanOrEqual(2);
 	expect(r.once + r.duplicated).toBe(r.orders);
 });
 

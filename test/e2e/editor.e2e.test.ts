@@ -232,7 +232,14 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		await nodes.nth(example.nodes.length - 1).waitFor();
 		expect(await nodes.count()).toBe(example.nodes.length);
 		const rendered: Array<[string | null, string]> = [];
-		for (const node of await nodes.all()) rendered.push([await node.getAttribute('data-node-type'), (await node.innerText()).split('\n')[0]]);
+		// The node's name is one line of its text (Loop Over Items puts its output labels "done" and
+		// "loop" first): each rendered node is matched by its type and a line equal to its name.
+		for (const node of await nodes.all()) {
+			const lines = (await node.innerText()).split('\n').map((l) => l.trim());
+			const type = await node.getAttribute('data-node-type');
+			const match = example.nodes.find((n) => n.type === type && lines.includes(n.name));
+			rendered.push([type, match?.name ?? `(no node named in: ${lines.join(' | ')})`]);
+		}
 		expect(rendered.sort()).toEqual(example.nodes.map((n): [string, string] => [n.type, n.name]).sort());
 		// Our nodes render with their icon, not n8n's placeholder for a node type it does not know.
 		for (const name of [TRIGGER, 'Reconcile Missed Events']) {
