@@ -216,23 +216,31 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		).catch((e) => {
 			throw e instanceof Error && e.message.startsWith('n8n did not') ? e : fail(String(e));
 		});
-		for (const path of readyPaths) {
-			// An unsigned, empty POST: 404 until the workflow is active, then our trigger's 401.
-			let lastStatus = 0;
-			await waitUntil(
-				async () => {
-					if (exitInfo) throw fail(`process ended (${exitInfo})`);
-					lastStatus = await httpStatus(`${baseUrl}/webhook/${path}`, 'POST');
-					return readyWhen(lastStatus) ? lastStatus : undefined;
-				},
-				{
-					timeoutMs: Math.max(1000, deadline - Date.now()),
-					intervalMs: 200,
-					describe: () => `POST /webhook/${path} still answers ${lastStatus || 'nothing'} (is the workflow's activation failing? see the log)`,
-				},
-			).catch((e) => {
-				throw e instanceof Error && e.message.startsWith('n8n did not') ? e : fail(String(e));
-			});
+		// n8n 2.41 was seen answering 404 for a moment right after every trigger URL had answered
+		// (in the trigger e2e and the demo): so all of them must answer twice, 3 s apart.
+		const waitForTriggerUrls = async () => {
+			for (const path of readyPaths) {
+				// An unsigned, empty POST: 404 until the workflow is active, then our trigger's 401.
+				let lastStatus = 0;
+				await waitUntil(
+					async () => {
+						if (exitInfo) throw fail(`process ended (${exitInfo})`);
+						lastStatus = await httpStatus(`${baseUrl}/webhook/${path}`, 'POST');
+						return readyWhen(lastStatus) ? lastStatus : undefined;
+					},
+					{
+						timeoutMs: Math.max(1000, deadline - Date.now()),
+						intervalMs: 200,
+						describe: () => `POST /webhook/${path} still answers ${lastStatus || 'nothing'} (is the workflow's activation failing? see the log)`,
+					},
+				).catch((e) => {
+					throw e instanceof Error && e.message.startsWith('n8n did not') ? e : fail(String(e));
+				});
+			}
+		};
+		for (let pass = 0; pass < 2; pass++) {
+			if (pass > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+			await waitForTriggerUrls();
 		}
 		const ms = Date.now() - started;
 		timings.bootMs.push(ms);
