@@ -190,18 +190,14 @@ async function handleRequest(this: IWebhookFunctions): Promise<IWebhookResponseD
 	const credentialId = this.getNode().credentials?.posApi?.id ?? undefined;
 	const load = async () => (await this.getCredentials('posApi')) as unknown as PosCredentialData;
 	let config = await signingConfigs.get(credentialId, load, nowMs);
+	const notificationUrl = squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl);
 	if (!body.ok) {
 		// Too large (413) or compressed in a way n8n did not decode (415): refused like the others,
 		// logged with the fix and shown in the editor while it listens.
-		const refusal = { status: body.status, reason: body.reason, message: body.message };
 		reply(this, body.status, { status: 'rejected', reason: body.reason, message: body.message });
-		return reportRefusal(this, refusal, { provider: config.provider, notificationUrl: squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl) });
+		return reportRefusal(this, body, { provider: config.provider, notificationUrl });
 	}
-	const request: InboundRequest = {
-		headers: req.headers,
-		rawBody: body.body,
-		notificationUrl: squareNotificationUrl(notificationUrlParameter, config.credential, webhookUrl),
-	};
+	const request: InboundRequest = { headers: req.headers, rawBody: body.body, notificationUrl };
 
 	const isTest = this.getMode() === 'manual';
 	const storage = storageOf(this.getNodeParameter('ledgerStorage', 'process'));
@@ -352,14 +348,12 @@ async function openStore(
 }
 
 /**
- * Activation with Ledger Storage "Shared (Redis)": refuses to activate when the companion package
- * is missing or Redis does not answer, so the mistake shows in the editor, not as 503s to the
- * POS. Then writes the trigger's window, event types and fields to remove where the POS node
- * (on a worker) can read them.
+ * Activation with Ledger Storage "Shared (Redis)" (and Drop Duplicate Events on; create() checks
+ * both): refuses to activate when the companion package is missing or Redis does not answer, so
+ * the mistake shows in the editor, not as 503s to the POS. Then writes the trigger's window, event
+ * types and fields to remove where the POS node (on a worker) can read them.
  */
 async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
-	const dedupe = ctx.getNodeParameter('dedupe', true) as boolean;
-	if (!dedupe || storageOf(ctx.getNodeParameter('ledgerStorage', 'process')) !== 'redis') return;
 	forgetLedgerConnection(ctx.getNode().credentials?.[LEDGER_CREDENTIAL]?.id ?? undefined);
 	const dedupeWindowHours = validNumber(ctx.getNodeParameter('dedupeWindowHours', 72), 72, 1 / 60);
 	const isTest = ctx.getMode() === 'manual';
