@@ -22,7 +22,7 @@ import { startCluster, type ClusterProcess, type N8nCluster } from '../test/e2e/
 import { n8nId, posCredential, triggerWorkflow, type CredentialJson, type WorkflowJson } from '../test/e2e/harness/workflows';
 import { ensureRedis, REDIS_HOST, REDIS_PORT } from '../test/helpers/redis';
 import { runLoad, type OneRequest } from './load';
-import { body1k, signed, type ThroughputCase } from './n8n-throughput';
+import { body1k, signed, tallyOutcomes, type ThroughputCase } from './n8n-throughput';
 
 const SECRET = 'whsec_' + Buffer.from('cluster bench key cluster bench!').toString('base64');
 const HOOK_PATH = 'bench-cluster-plain';
@@ -202,18 +202,12 @@ async function measure(
 		},
 	];
 
-	const outcomes = async (workflowId: string) => {
-		const rows = await cluster.query<{ status: string; n: number }>(
-			`SELECT status, COUNT(*) AS n FROM execution_entity WHERE "workflowId" = '${workflowId}' GROUP BY status`,
+	const outcomes = async (workflowId: string) =>
+		tallyOutcomes(
+			await cluster.query<{ status: string; n: number }>(
+				`SELECT status, COUNT(*) AS n FROM execution_entity WHERE "workflowId" = '${workflowId}' GROUP BY status`,
+			),
 		);
-		let success = 0;
-		let other = 0;
-		for (const r of rows) {
-			if (r.status === 'success') success += Number(r.n);
-			else if (r.status !== 'new' && r.status !== 'running') other += Number(r.n);
-		}
-		return { success, other };
-	};
 	// Executions still queued (Bull) or running on the worker after the last reply: wait for them and
 	// count that time in the case's rate. Polled with psql (one short process per look).
 	const drain = async () => {

@@ -237,16 +237,8 @@ export async function runN8nThroughput(
 		const staticDataBytes: ThroughputRun['staticDataBytes'] = {};
 		for (const id of seeded) staticDataBytes[id] = { before: JSON.stringify((await n8n.staticData(id)) ?? {}).length, after: 0 };
 
-		const outcomes = async (workflowId: string) => {
-			const rows = await n8n.query<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM execution_entity WHERE workflowId = ? GROUP BY status', [workflowId]);
-			let success = 0;
-			let other = 0;
-			for (const r of rows) {
-				if (r.status === 'success') success += Number(r.n);
-				else if (r.status !== 'new' && r.status !== 'running') other += Number(r.n);
-			}
-			return { success, other };
-		};
+		const outcomes = async (workflowId: string) =>
+			tallyOutcomes(await n8n.query<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM execution_entity WHERE workflowId = ? GROUP BY status', [workflowId]));
 		// A case can leave executions still queued or running when its last reply is sent: wait for
 		// them and count that time in the case's sustained rate (and keep them out of the next case).
 		const drain = async () => {
@@ -349,4 +341,15 @@ if (require.main === module) {
 			console.error(e);
 			process.exit(1);
 		});
+}
+
+/** Finished executions by outcome, from rows of (status, count): success, and any other finished status. */
+export function tallyOutcomes(rows: ReadonlyArray<{ status: string; n: number }>): { success: number; other: number } {
+	let success = 0;
+	let other = 0;
+	for (const r of rows) {
+		if (r.status === 'success') success += Number(r.n);
+		else if (r.status !== 'new' && r.status !== 'running') other += Number(r.n);
+	}
+	return { success, other };
 }

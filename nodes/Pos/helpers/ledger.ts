@@ -119,7 +119,7 @@ export async function openLedgerStoreFor(ctx: IExecuteFunctions, itemIndex: numb
 	const storage = storageOf(ctx.getNodeParameter(LEDGER_STORAGE_PARAMETER, itemIndex, 'process'));
 	const isTest = options.live ? false : ctx.getMode() === 'manual';
 	if (storage !== 'redis' || isTest) {
-		const opened = openLedger(ctx, itemIndex, { ...options, live: options.live });
+		const opened = openLedger(ctx, itemIndex, options);
 		return { storage: 'process', store: opened.store, isTest: opened.isTest, windowMs: opened.windowMs, persist: opened.persist, trigger: opened.trigger };
 	}
 	const workflowId = String(ctx.getWorkflow().id ?? 'unsaved');
