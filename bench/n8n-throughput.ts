@@ -231,7 +231,12 @@ export async function runN8nThroughput(
 	const warmUpMs = options.warmUpMs ?? 2_000;
 	const started = performance.now();
 	const profile = PROFILES[profileName]();
-	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: profile.env });
+	// For investigations: POS_BENCH_CASES=accepted0,accepted200k runs only those cases;
+	// POS_BENCH_N8N_ENV='{"NODE_OPTIONS":"--cpu-prof"}' adds to n8n's environment.
+	const only = process.env.POS_BENCH_CASES?.split(',').filter(Boolean);
+	if (only?.length) profile.cases = profile.cases.filter((c) => only.includes(c.key));
+	const extraEnv = process.env.POS_BENCH_N8N_ENV ? (JSON.parse(process.env.POS_BENCH_N8N_ENV) as Record<string, string>) : {};
+	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: { ...profile.env, ...extraEnv } });
 	try {
 		const seeded = profile.workflows.filter((w) => 'staticData' in w).map((w) => w.id);
 		const staticDataBytes: ThroughputRun['staticDataBytes'] = {};

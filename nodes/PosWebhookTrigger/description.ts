@@ -113,15 +113,18 @@ export const triggerProperties: INodeProperties[] = [
 		description: 'Event types to accept besides those chosen above',
 	},
 	{
-		// The free-text field of the first release, kept so saved workflows work unchanged. Shown
-		// only while it holds an event name, i.e. a character other than "*", space or comma (n8n
-		// shows a parameter when its displayOptions hold, and they may refer to the parameter
-		// itself: NodeHelpers.displayParameter). A new node has no value: hidden, read as "*".
+		// The free-text field of the first release, kept so saved workflows work unchanged. Hidden
+		// while it reads "all events" (empty or "*"): n8n shows a parameter when its displayOptions
+		// hold, and they may refer to the parameter itself (NodeHelpers.displayParameter). A new
+		// node has no value: hidden, read as "*". Plain values, not a `_cnd: { regex }` condition:
+		// n8n checks displayOptions every time it builds the workflow, several times per webhook
+		// request, and runs a regex condition in a fresh vm context with a timeout (n8n-workflow
+		// safe-regex.js): about 9 % of n8n's CPU per request in a profile.
 		displayName: 'Event Types (Earlier Field)',
 		name: 'events',
 		type: 'string',
 		default: '*',
-		displayOptions: { show: { events: [{ _cnd: { regex: '[^*\\s,]' } }] } },
+		displayOptions: { show: { events: [{ _cnd: { exists: true } }] }, hide: { events: ['*', ' *', '* ', ' * '] } },
 		hint: 'From an earlier version of this node, still applied together with the two fields above. Set it to * to use only them.',
 		description: 'Comma-separated event types, * for all',
 	},

@@ -78,6 +78,11 @@ describe('POS Webhook Trigger description (what the editor shows)', () => {
 		expect(readEventTypes(get)).toBe(expected);
 	});
 
+	test('no display condition is a regex: n8n checks displayOptions several times per webhook request and runs a regex in a vm with a timeout', () => {
+		const conditions = JSON.stringify(description.properties.map((p) => p.displayOptions ?? {}));
+		expect(conditions).not.toContain('"regex"');
+	});
+
 	test('the Square Notification URL says it is Square only, with visible help, and shows only when a saved workflow set it', () => {
 		const url = description.properties.find((p) => p.name === 'notificationUrl')!;
 		expect(url.displayName).toBe('Square Notification URL');
