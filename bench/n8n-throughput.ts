@@ -8,7 +8,8 @@
  * Cases are interleaved over rounds; the median round (by sustained rate) is reported.
  *
  * Two configurations (see PROFILES):
- *   default: n8n's defaults. n8n's Webhook node without auth (a) and with Header Auth (b); the
+ *   default: n8n's defaults. n8n's Webhook node without auth (a) and with Header Auth (b), also
+ *            carrying the static data of a 50,000- and a 200,000-id ledger (controls); the
  *            trigger accepting with an empty, a 50,000-id and a 200,000-id ledger (c); a duplicate
  *            storm (d) and a forged storm (e) against the 50,000-id workflow, which must start nothing.
  *   lazy:    N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true. n8n's Webhook node without auth (a); the
@@ -86,7 +87,7 @@ const wf = (id: string, name: string, node: ReturnType<typeof webhookNode> | Ret
 
 export interface ThroughputCase extends LoadResult {
 	name: string;
-	/** Short key scripts can use: plain, header, accepted0, accepted50k, accepted200k, duplicates, forgeries, acceptedV2, acceptedV1. */
+	/** Short key scripts can use: plain, header, header50k, header200k, accepted0, accepted50k, accepted200k, duplicates, forgeries, acceptedV2, acceptedV1. */
 	key: string;
 	workflowId: string;
 	/** Whether the case is meant to start executions (false: duplicates and forgeries). */
@@ -145,6 +146,7 @@ export type ProfileName = 'default' | 'lazy';
 const posCred: CredentialJson = { id: 'benchPosCred0001', name: 'POS bench', type: 'posApi', data: { provider: 'standardWebhooks', signingSecret: SECRET, previousSigningSecret: '', apiToken: '', baseUrl: '' } };
 const headerCred: CredentialJson = { id: 'benchHeaderCred1', name: 'Header bench', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: HEADER_SECRET } };
 const posRef = { id: posCred.id, name: posCred.name };
+const headerRef = { id: headerCred.id, name: headerCred.name };
 
 let seq = 0;
 const fresh = (tag: string) => () => signed(`msg_${tag}_${Date.now().toString(36)}_${seq++}`);
@@ -154,6 +156,14 @@ const plainCase = (): CaseSpec => ({
 	workflowId: 'benchPlainHook01',
 	url: (n) => n.webhookUrl('bench-plain'),
 	make: () => ({ headers: {}, body: body1k('x') }),
+	startsExecutions: true,
+});
+const headerCase = (key: string, name: string, workflowId: string, path: string): CaseSpec => ({
+	key,
+	name,
+	workflowId,
+	url: (n) => n.webhookUrl(path),
+	make: () => ({ headers: { 'X-Api-Key': HEADER_SECRET }, body: body1k('x') }),
 	startsExecutions: true,
 });
 const plainWorkflow = () => wf('benchPlainHook01', 'bench: n8n Webhook, no auth', webhookNode('bench-plain'));
@@ -177,22 +187,21 @@ const PROFILES: Record<ProfileName, () => Profile> = {
 			env: {},
 			workflows: [
 				plainWorkflow(),
-				wf('benchHeaderHook1', 'bench: n8n Webhook, Header Auth', webhookNode('bench-header', { id: headerCred.id, name: headerCred.name })),
+				wf('benchHeaderHook1', 'bench: n8n Webhook, Header Auth', webhookNode('bench-header', headerRef)),
 				wf('benchPosEmpty001', 'bench: POS trigger, empty ledger', posTrigger(ids.empty, posRef, v)),
 				wf('benchPosFull0050', 'bench: POS trigger, 50,000 ids', posTrigger(ids.k50, posRef, v), seededLedger(50_000)),
 				wf('benchPosFull0200', 'bench: POS trigger, 200,000 ids', posTrigger(ids.k200, posRef, v), seededLedger(200_000)),
+				// Controls: n8n's own node carrying the same static data (which it never uses), to show
+				// what n8n's per-request reads of static data cost any node, the trigger's ledger aside.
+				wf('benchHeaderF050', 'bench: n8n Webhook, Header Auth, static data of 50,000 ids', webhookNode('bench-header-50k', headerRef), seededLedger(50_000)),
+				wf('benchHeaderF200', 'bench: n8n Webhook, Header Auth, static data of 200,000 ids', webhookNode('bench-header-200k', headerRef), seededLedger(200_000)),
 			],
-			readyPaths: ['bench-plain', 'bench-header', `${ids.empty}/pos`, `${ids.k50}/pos`, `${ids.k200}/pos`],
+			readyPaths: ['bench-plain', 'bench-header', 'bench-header-50k', 'bench-header-200k', `${ids.empty}/pos`, `${ids.k50}/pos`, `${ids.k200}/pos`],
 			cases: [
 				plainCase(),
-				{
-					key: 'header',
-					name: "(b) n8n's Webhook node, Header Auth",
-					workflowId: 'benchHeaderHook1',
-					url: (n) => n.webhookUrl('bench-header'),
-					make: () => ({ headers: { 'X-Api-Key': HEADER_SECRET }, body: body1k('x') }),
-					startsExecutions: true,
-				},
+				headerCase('header', "(b) n8n's Webhook node, Header Auth", 'benchHeaderHook1', 'bench-header'),
+				headerCase('header50k', "(b50) n8n's Webhook node, Header Auth, with the static data of a 50,000-id ledger", 'benchHeaderF050', 'bench-header-50k'),
+				headerCase('header200k', "(b200) n8n's Webhook node, Header Auth, with the static data of a 200,000-id ledger", 'benchHeaderF200', 'bench-header-200k'),
 				posCase('accepted0', '(c) POS trigger, accepted, empty ledger', 'benchPosEmpty001', ids.empty, fresh('e')),
 				posCase('accepted50k', '(c) POS trigger, accepted, 50,000-id ledger', 'benchPosFull0050', ids.k50, fresh('f')),
 				posCase('accepted200k', '(c) POS trigger, accepted, 200,000-id ledger', 'benchPosFull0200', ids.k200, fresh('g')),

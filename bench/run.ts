@@ -88,6 +88,11 @@ function ratioTarget(id: string, name: string, value: ThroughputCase, baseline: 
 	};
 }
 
+/** A ratio reported beside a target, to show where its cost lies; no threshold. */
+function controlTarget(id: string, name: string, value: ThroughputCase, baseline: ThroughputCase): TargetResult {
+	return { ...ratioTarget(id, name, value, baseline, 0), threshold: 'reported', met: null };
+}
+
 /** Duplicates and forgeries: every reply as expected and no execution started. */
 function startsNothing(c: ThroughputCase, expected: 'duplicate' | '401'): { met: boolean; note: string } {
 	const answered = expected === 'duplicate' ? (c.replies.duplicate ?? 0) : (c.statuses['401'] ?? 0);
@@ -161,6 +166,8 @@ async function main() {
 	};
 	const plain = of(def, 'plain');
 	const header = of(def, 'header');
+	const header50 = of(def, 'header50k');
+	const header200 = of(def, 'header200k');
 	const acc0 = of(def, 'accepted0');
 	const acc50 = of(def, 'accepted50k');
 	const acc200 = of(def, 'accepted200k');
@@ -174,6 +181,8 @@ async function main() {
 		ratioTarget('1', "default n8n settings: accepted (50,000 ids) vs n8n's Webhook node with Header Auth", acc50, header, 1.0),
 		ratioTarget('2', "N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true: accepted (typeVersion 2) vs n8n's Webhook node without auth", lazyV2, lazyPlain, 0.9),
 		ratioTarget('3', 'flat in the ledger size: accepted with 200,000 ids vs an empty ledger', acc200, acc0, 0.9),
+		controlTarget('1c', "control for 1: accepted (50,000 ids) vs n8n's Webhook node with Header Auth carrying the same static data", acc50, header50),
+		controlTarget('3c', "control for 3: n8n's Webhook node with Header Auth, static data of 200,000 ids vs none (n8n's own cost of static data)", header200, header),
 		ratioTarget('4a', 'duplicate storm vs accepted (50,000 ids), and starts nothing', dups, acc50, 1.5, startsNothing(dups, 'duplicate')),
 		ratioTarget('4b', 'forged storm vs accepted (50,000 ids), and starts nothing', forged, acc50, 1.5, startsNothing(forged, '401')),
 		shared.result
@@ -240,9 +249,11 @@ async function main() {
 		def,
 		new Map([
 			[header, r(header, plain, '(a)')],
+			[header50, r(header50, header, '(b)')],
+			[header200, r(header200, header, '(b)')],
 			[acc0, `${r(acc0, header, '(b)')}, ${r(acc0, plain, '(a)')}`],
-			[acc50, `${r(acc50, header, '(b)')}, ${r(acc50, plain, '(a)')}`],
-			[acc200, `${r(acc200, acc0, 'empty ledger')}, ${r(acc200, header, '(b)')}`],
+			[acc50, `${r(acc50, header, '(b)')}, ${r(acc50, header50, '(b50)')}, ${r(acc50, plain, '(a)')}`],
+			[acc200, `${r(acc200, acc0, 'empty ledger')}, ${r(acc200, header200, '(b200)')}, ${r(acc200, header, '(b)')}`],
 			[dups, r(dups, acc50, 'accepted (50,000 ids)')],
 			[forged, r(forged, acc50, 'accepted (50,000 ids)')],
 		]),
