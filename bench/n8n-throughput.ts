@@ -103,6 +103,8 @@ export interface ThroughputCase extends LoadResult {
 	 * replies / load time for cases that do not.
 	 */
 	sustainedPerSec: number;
+	/** The sustained rate of every round, in round order (the headline is their median). */
+	perRound?: number[];
 }
 
 export interface ThroughputRun {
@@ -325,7 +327,10 @@ export async function runN8nThroughput(
 			staticDataBytes,
 			checks,
 			wallMs: Math.round(performance.now() - started),
-			cases: profile.cases.map((c) => median(results.get(c.key) ?? [])),
+			cases: profile.cases.map((c) => {
+				const all = results.get(c.key) ?? [];
+				return { ...median(all), perRound: all.map((x) => x.sustainedPerSec) };
+			}),
 		};
 	} finally {
 		await n8n.stop();
