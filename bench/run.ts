@@ -221,14 +221,14 @@ async function main() {
 		},
 		{
 			id: 'reconcile',
-			name: `reconcile ${rec.events.toLocaleString('en')} events: events/s and peak RSS growth`,
+			name: `reconcile ${rec.events.toLocaleString('en')} missed events (runs of at most ${rec.maxEventsPerRun.toLocaleString('en')}, until one finds nothing): events/s and peak RSS growth`,
 			value: rec.eventsPerSec,
 			unit: 'events per s',
 			baseline: null,
 			ratio: null,
 			threshold: '>= 5,000 events/s and <= 150 MB',
 			met: rec.eventsPerSec >= 5000 && rec.peakRssGrowthMB <= 150,
-			note: `peak RSS +${rec.peakRssGrowthMB} MB; the ${rec.recovered.toLocaleString('en')} items emitted are ${rec.outputJsonMB} MB as JSON`,
+			note: `peak RSS +${rec.peakRssGrowthMB} MB over ${rec.runs} runs; ${rec.recovered.toLocaleString('en')} items emitted (${rec.outputJsonMB} MB as JSON), at most ${rec.largestRun.toLocaleString('en')} per run, which hold ${rec.retainedHeapMB} MB of heap after a GC`,
 		},
 	];
 
@@ -306,7 +306,9 @@ async function main() {
 	lines.push(`| trigger's own work, empty ledger | ${cost.emptyLedgerNsPerEvent} ns | ${cost.ratioEmpty}x |`);
 	lines.push(`| trigger's own work, 50,000-id ledger | ${cost.ledger50kNsPerEvent} ns | ${cost.ratio50k}x |`);
 	lines.push(`| JSON.stringify of the saved 50,000-id ledger (n8n, per static-data save) | ${cost.n8nSerialiseUs50k} us (${Math.round(cost.savedLedgerBytes50k / 1024)} KB) | |`);
-	lines.push(`| reconcile ${rec.events.toLocaleString('en')} events (pages of ${rec.pageSize}) | ${(rec.wallMs / 1000).toFixed(2)} s, ${rec.eventsPerSec} events/s, peak RSS +${rec.peakRssGrowthMB} MB | |`);
+	lines.push(
+		`| reconcile ${rec.events.toLocaleString('en')} missed events (pages of ${rec.pageSize}; ${rec.runs} runs of at most ${rec.maxEventsPerRun.toLocaleString('en')}) | ${(rec.wallMs / 1000).toFixed(2)} s, ${rec.eventsPerSec} events/s, peak RSS +${rec.peakRssGrowthMB} MB, ${rec.retainedHeapMB} MB of heap held by the largest run's items | |`,
+	);
 	lines.push(
 		shared.result
 			? `| shared ledger (Redis): one claim one at a time; 8 concurrent; claim + confirm; memory per id | ${shared.result.redisSequentialUsPerClaim} us; ${shared.result.redisConcurrentClaimsPerSec} claims/s; ${shared.result.redisClaimConfirmUsPerEvent} us; ${shared.result.redisBytesPerId} bytes | in-process claim ${(shared.result.inProcessNsPerClaim / 1000).toFixed(1)} us |`

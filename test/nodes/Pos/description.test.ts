@@ -66,6 +66,7 @@ describe('POS node description', () => {
 			events: '*',
 			lookBackHours: 24,
 			settleDelaySeconds: 300,
+			maxEventsPerRun: 25000,
 			completionTracking: false,
 			apiOptions: {},
 		});

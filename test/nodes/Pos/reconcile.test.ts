@@ -196,6 +196,39 @@ describe('Event > Reconcile: pagination and output', () => {
 		}
 	});
 
+	test.each([
+		['stripe', 'stripe', '/v1/events'],
+		['standardWebhooks', 'generic', '/events'],
+	] as const)('%s: Max Events per Run emits the oldest first; the next runs continue, every event exactly once (ties at the cut included)', async (provider, style, path) => {
+		const now = Date.now();
+		// 250 events in 100 seconds: several share a second, and the cuts fall among them.
+		const events = makeEvents(style, 250, now - HOUR - 100_000, now - HOUR);
+		(style === 'stripe' ? server.stripe : server.generic).push(...events);
+		const workflowId = newWorkflowId();
+		const staticData: IDataObject = {};
+		const runs: IDataObject[][] = [];
+		for (let run = 0; run < 5; run++) {
+			server.requests.length = 0;
+			const { items } = await runPos({ server, provider, parameters: reconcile({ maxEventsPerRun: 100 }), workflowId, staticData });
+			runs.push(items);
+			if (run > 0) expect(server.calls(path).length).toBeGreaterThan(0); // later runs pull again, from the checkpoint
+		}
+		expect(runs.map((r) => r.length)).toEqual([100, 100, 50, 0, 0]);
+		// Exactly the POS's events, each once, oldest first across runs (Stripe's times are whole
+		// seconds: within one second, any order).
+		const emitted = runs.flat();
+		expect(emitted.map((i) => i.id).sort()).toEqual(events.map((e) => e.id).sort());
+		const times = emitted.map((i) => Date.parse(String(i.occurredAt)));
+		expect(times).toEqual([...times].sort((a, b) => a - b));
+		expect(sharedLedger(workflowId, staticData).getReconcile().lastRecovered).toBe(0);
+	});
+
+	test('Max Events per Run must be at least 1', async () => {
+		const error = await expectRejection(runPos({ server, provider: 'stripe', parameters: reconcile({ maxEventsPerRun: 0 }), workflowId: newWorkflowId() }));
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as Error).message).toMatch(/Max Events per Run must be a whole number of at least 1/);
+	});
+
 	test('an empty window returns no items (not an error) and still moves the checkpoint', async () => {
 		const workflowId = newWorkflowId();
 		const before = Date.now();

@@ -13,6 +13,9 @@ import { listEvents } from '../../transport';
 import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
 import { InProcessLedgerStore, type LedgerStore } from '../../../shared/ledger/store';
 
+/** Enough for a long outage at restaurant volumes in one run, small enough for n8n to hold and save. */
+export const DEFAULT_MAX_EVENTS_PER_RUN = 25_000;
+
 const properties: INodeProperties[] = [
 	{
 		displayName:
@@ -55,6 +58,15 @@ const properties: INodeProperties[] = [
 		description:
 			'Events newer than this are left for the next run, so that webhooks still on their way (and POS retries) arrive first instead of being reported as missed',
 	},
+	{
+		displayName: 'Max Events per Run',
+		name: 'maxEventsPerRun',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_EVENTS_PER_RUN,
+		description:
+			'At most this many missed events come out of one run, the oldest first; the next runs continue with the rest. Keeps each run small after a long outage (memory, and the size of the execution n8n saves).',
+	},
 	...completionProperties,
 	eventsApiOptions,
 ];
@@ -80,6 +92,10 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const events = String(ctx.getNodeParameter('events', itemIndex, '*') ?? '*');
 	const lookBackHours = Number(ctx.getNodeParameter('lookBackHours', itemIndex, 24));
 	const settleDelaySeconds = Number(ctx.getNodeParameter('settleDelaySeconds', itemIndex, 300));
+	const maxEvents = Math.floor(Number(ctx.getNodeParameter('maxEventsPerRun', itemIndex, DEFAULT_MAX_EVENTS_PER_RUN)));
+	if (!Number.isFinite(maxEvents) || maxEvents < 1) {
+		throw new NodeOperationError(ctx.getNode(), `Max Events per Run must be a whole number of at least 1 (it is ${JSON.stringify(maxEvents)})`, { itemIndex });
+	}
 	if (!Number.isFinite(lookBackHours) || lookBackHours <= 0) {
 		throw new NodeOperationError(ctx.getNode(), 'Look Back must be more than 0 hours', { itemIndex });
 	}
@@ -129,7 +145,6 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	}
 
 	// 1. Pull every page. Nothing is claimed and the checkpoint does not move until this completes.
-	let candidates: PosEventItem[] = [];
 	const inThisPull = new Set<string>();
 	// In-process, known ids are dropped page by page (memory stays flat on a long window); the
 	// shared ledger is asked once the pull is complete, in one pipelined round trip.
@@ -141,6 +156,9 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const awaitingSince = store instanceof InProcessLedgerStore ? (id: string) => store.ledger.awaitingStartSince(id) : () => undefined;
 	const stalled: PosEventItem[] = [];
 	let holdCheckpointMs = Number.POSITIVE_INFINITY;
+	// Only the oldest Max Events per Run candidates are kept, trimmed as the pull goes (memory stays
+	// bounded whatever the backlog); the checkpoint then stops before the oldest one left out.
+	const kept = new OldestEvents(maxEvents);
 	let withoutId = 0;
 	const receivedAt = new Date(nowMs).toISOString();
 	if (!window.empty) {
@@ -176,7 +194,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 							continue;
 						}
 						inThisPull.add(item.id);
-						candidates.push(item);
+						kept.add(item);
 					}
 				},
 			);
@@ -187,9 +205,17 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 			throw asNodeError(ctx, error, itemIndex);
 		}
 	}
+	let candidates = kept.items();
 	if (!(store instanceof InProcessLedgerStore) && candidates.length > 0) {
 		const known = await Promise.all(candidates.map(async (item) => await store.has(item.id, nowMs)));
 		candidates = candidates.filter((_item, i) => !known[i]);
+	}
+	candidates = kept.trim(candidates);
+	const resumeMs = kept.resumeAtMs(window.startMs);
+	if (resumeMs !== undefined) {
+		ctx.logger.info(
+			`POS reconciliation: more missed events than Max Events per Run (${maxEvents}); the ${maxEvents} oldest are emitted, the next run continues from ${new Date(resumeMs).toISOString()}`,
+		);
 	}
 	if (withoutId > 0) {
 		ctx.logger.warn(`POS reconciliation: ${withoutId} listed events had no event ID and were skipped (check the ID Field in API Options)`);
@@ -200,7 +226,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	if (recovered.length > 0) store.count('recovered', recovered.length);
 
 	const previousCheckpointMs = window.fromCheckpoint && previous.checkpoint ? Date.parse(previous.checkpoint) : Number.NaN;
-	const endMs = Math.min(window.endMs, holdCheckpointMs);
+	const endMs = Math.min(window.endMs, holdCheckpointMs, resumeMs ?? Number.POSITIVE_INFINITY);
 	const checkpointMs = Number.isFinite(previousCheckpointMs) ? Math.max(previousCheckpointMs, endMs) : endMs;
 	await store.setReconcile({
 		...(await store.getReconcile()), // keeps completion tracking's state (completion.ts)
@@ -281,6 +307,49 @@ async function recoverCandidates(
 		recovered.push({ json: item, pairedItem: { item: itemIndex } });
 	}
 	return recovered;
+}
+
+/**
+ * The oldest `max` events of a pull, kept as pages arrive (APIs list newest or oldest first), and
+ * where the next run must start so that none of those left out is skipped.
+ */
+class OldestEvents {
+	private list: PosEventItem[] = [];
+	private cutMs = Number.POSITIVE_INFINITY;
+	private cutUntimed = false;
+
+	constructor(private readonly max: number) {}
+
+	add(item: PosEventItem): void {
+		this.list.push(item);
+		if (this.list.length >= 2 * this.max) this.list = this.trim(this.list);
+	}
+
+	items(): PosEventItem[] {
+		return this.list;
+	}
+
+	/** The oldest `max` of these (sorted), remembering the time of the oldest one left out. */
+	trim(items: PosEventItem[]): PosEventItem[] {
+		items.sort(byOccurredAt);
+		if (items.length <= this.max) return items;
+		for (let i = this.max; i < items.length; i++) {
+			const occurredMs = items[i].occurredAt ? Date.parse(items[i].occurredAt!) : Number.NaN;
+			if (Number.isFinite(occurredMs)) this.cutMs = Math.min(this.cutMs, occurredMs);
+			else this.cutUntimed = true;
+		}
+		return items.slice(0, this.max);
+	}
+
+	/**
+	 * Undefined when nothing was left out. Else a time at or before every event left out: one second
+	 * before the oldest (APIs filter by whole seconds; the events kept that are re-listed from there
+	 * are known by then), or the window's start when an event without a time was left out.
+	 */
+	resumeAtMs(windowStartMs: number): number | undefined {
+		if (this.cutUntimed) return windowStartMs;
+		return Number.isFinite(this.cutMs) ? Math.max(windowStartMs, this.cutMs - 1000) : undefined;
+	}
 }
 
 /** Oldest first; events without a time keep their listed order, after the others. */
