@@ -317,10 +317,23 @@ class OldestEvents {
 	private list: PosEventItem[] = [];
 	private cutMs = Number.POSITIVE_INFINITY;
 	private cutUntimed = false;
+	/** Once `max` are kept: the newest of them. Anything newer is left out at once, never held. */
+	private newestKeptMs: number | undefined;
 
 	constructor(private readonly max: number) {}
 
 	add(item: PosEventItem): void {
+		if (this.newestKeptMs !== undefined) {
+			const occurredMs = occurredMsOf(item);
+			if (!Number.isFinite(occurredMs)) {
+				this.cutUntimed = true; // sorts after every event with a time
+				return;
+			}
+			if (occurredMs > this.newestKeptMs) {
+				this.cutMs = Math.min(this.cutMs, occurredMs);
+				return;
+			}
+		}
 		this.list.push(item);
 		if (this.list.length >= 2 * this.max) this.list = this.trim(this.list);
 	}
@@ -334,11 +347,14 @@ class OldestEvents {
 		items.sort(byOccurredAt);
 		if (items.length <= this.max) return items;
 		for (let i = this.max; i < items.length; i++) {
-			const occurredMs = items[i].occurredAt ? Date.parse(items[i].occurredAt!) : Number.NaN;
+			const occurredMs = occurredMsOf(items[i]);
 			if (Number.isFinite(occurredMs)) this.cutMs = Math.min(this.cutMs, occurredMs);
 			else this.cutUntimed = true;
 		}
-		return items.slice(0, this.max);
+		const kept = items.slice(0, this.max);
+		const newest = occurredMsOf(kept[kept.length - 1]);
+		this.newestKeptMs = Number.isFinite(newest) ? newest : undefined;
+		return kept;
 	}
 
 	/**
@@ -350,6 +366,10 @@ class OldestEvents {
 		if (this.cutUntimed) return windowStartMs;
 		return Number.isFinite(this.cutMs) ? Math.max(windowStartMs, this.cutMs - 1000) : undefined;
 	}
+}
+
+function occurredMsOf(item: PosEventItem): number {
+	return item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
 }
 
 /** Oldest first; events without a time keep their listed order, after the others. */
