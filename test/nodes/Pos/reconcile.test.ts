@@ -210,8 +210,11 @@ describe('Event > Reconcile: pagination and output', () => {
 		const runs: IDataObject[][] = [];
 		for (let run = 0; run < 12; run++) {
 			server.requests.length = 0;
-			const { items } = await runPos({ server, provider, parameters: reconcile({ maxEventsPerRun: 100 }), workflowId, staticData });
+			const { items, harness } = await runPos({ server, provider, parameters: reconcile({ maxEventsPerRun: 100 }), workflowId, staticData });
 			runs.push(items);
+			// Said in n8n's log while events are left for the next run, and only then.
+			const said = harness.logs.some((l) => l.level === 'info' && /more missed events than Max Events per Run \(100\); the oldest 100 are emitted, the next run continues from /.test(l.message));
+			expect(said).toBe(run < 6);
 			expect(server.calls(path).length).toBeGreaterThan(0); // every run pulls, from the checkpoint
 			if (items.length === 0) break;
 		}

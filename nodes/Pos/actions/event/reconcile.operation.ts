@@ -214,7 +214,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const resumeMs = kept.resumeAtMs(window.startMs);
 	if (resumeMs !== undefined) {
 		ctx.logger.info(
-			`POS reconciliation: more missed events than Max Events per Run (${maxEvents}); the ${maxEvents} oldest are emitted, the next run continues from ${new Date(resumeMs).toISOString()}`,
+			`POS reconciliation: more missed events than Max Events per Run (${maxEvents}); the oldest ${candidates.length} are emitted, the next run continues from ${new Date(resumeMs).toISOString()}`,
 		);
 	}
 	if (withoutId > 0) {
