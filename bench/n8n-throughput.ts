@@ -233,7 +233,7 @@ const PROFILES: Record<ProfileName, () => Profile> = {
 };
 
 export async function runN8nThroughput(
-	options: { profile?: ProfileName; durationMs?: number; rounds?: number; concurrency?: number; warmUpMs?: number } = {},
+	options: { profile?: ProfileName; durationMs?: number; rounds?: number; concurrency?: number; warmUpMs?: number; tarball?: string; cases?: string[] } = {},
 ): Promise<ThroughputRun> {
 	const profileName = options.profile ?? 'default';
 	const durationMs = options.durationMs ?? 10_000;
@@ -244,10 +244,10 @@ export async function runN8nThroughput(
 	const profile = PROFILES[profileName]();
 	// For investigations: POS_BENCH_CASES=accepted0,accepted200k runs only those cases;
 	// POS_BENCH_N8N_ENV='{"NODE_OPTIONS":"--cpu-prof"}' adds to n8n's environment.
-	const only = process.env.POS_BENCH_CASES?.split(',').filter(Boolean);
+	const only = options.cases ?? process.env.POS_BENCH_CASES?.split(',').filter(Boolean);
 	if (only?.length) profile.cases = profile.cases.filter((c) => only.includes(c.key));
 	const extraEnv = process.env.POS_BENCH_N8N_ENV ? (JSON.parse(process.env.POS_BENCH_N8N_ENV) as Record<string, string>) : {};
-	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: { ...profile.env, ...extraEnv } });
+	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: { ...profile.env, ...extraEnv }, tarball: options.tarball });
 	try {
 		const seeded = profile.workflows.filter((w) => 'staticData' in w).map((w) => w.id);
 		const staticDataBytes: ThroughputRun['staticDataBytes'] = {};

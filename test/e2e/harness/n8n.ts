@@ -44,6 +44,8 @@ export interface StartN8nOptions {
 	bootTimeoutMs?: number;
 	/** Progress output. Default: stderr lines `[e2e hh:mm:ss] ...`. */
 	log?: Log;
+	/** The package tarball to install. Default: this repository, built and packed (packPackage). */
+	tarball?: string;
 }
 
 export interface ExecutionRow {
@@ -115,7 +117,7 @@ const INHERITED_CONFIG = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIM
 export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	const log = options.log ?? progress;
 	const runtime = await provisionN8n(log);
-	const { tarball, durationMs: packMs } = await packPackage(log);
+	const { tarball, durationMs: packMs } = options.tarball ? { tarball: options.tarball, durationMs: 0 } : await packPackage(log);
 
 	const setupStarted = Date.now();
 	const ownsFolder = options.userFolder === undefined;
