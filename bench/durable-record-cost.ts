@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { packPackage, REPO_ROOT } from '../test/e2e/harness';
-import { runN8nThroughput, type ThroughputRun } from './n8n-throughput';
+import { perRoundRatios, runN8nThroughput, type ThroughputRun } from './n8n-throughput';
 
 const TRIGGER_JS = join('dist', 'nodes', 'PosWebhookTrigger', 'PosWebhookTrigger.node.js');
 /** The one call in the built trigger that writes the record (and waits for it). */
@@ -36,10 +36,10 @@ function packWithoutRecord(): { tarball: string; cleanup: () => void } {
 	return { tarball: join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function ratio(run: ThroughputRun): { trigger: number; webhookNode: number; ratio: number; perRound: number[] } {
+function ratio(run: ThroughputRun): { trigger: number; webhookNode: number; ratio: number; perRound: Array<number | null> } {
 	const plain = run.cases.find((c) => c.key === 'plain')!;
 	const trigger = run.cases.find((c) => c.key === 'acceptedV2')!;
-	const perRound = (trigger.perRound ?? []).map((t, i) => Math.round((t / (plain.perRound?.[i] ?? Number.NaN)) * 100) / 100);
+	const perRound = perRoundRatios(trigger, plain);
 	return { trigger: trigger.sustainedPerSec, webhookNode: plain.sustainedPerSec, ratio: Math.round((trigger.sustainedPerSec / plain.sustainedPerSec) * 100) / 100, perRound };
 }
 

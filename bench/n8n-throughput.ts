@@ -362,6 +362,17 @@ if (require.main === module) {
 		});
 }
 
+/**
+ * The ratio of two cases round by round (null where the baseline has no rate): the two cases of one
+ * round ran within a minute of each other, so this is the least noisy comparison.
+ */
+export function perRoundRatios(value: ThroughputCase, baseline: ThroughputCase): Array<number | null> {
+	return (value.perRound ?? []).map((v, i) => {
+		const b = baseline.perRound?.[i];
+		return b ? Math.round((v / b) * 100) / 100 : null;
+	});
+}
+
 /** Finished executions by outcome, from rows of (status, count): success, and any other finished status. */
 export function tallyOutcomes(rows: ReadonlyArray<{ status: string; n: number }>): { success: number; other: number } {
 	let success = 0;

@@ -26,7 +26,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import { clusterBench, type ClusterBench } from './cluster';
-import { runN8nThroughput, type ThroughputCase, type ThroughputRun } from './n8n-throughput';
+import { perRoundRatios, runN8nThroughput, type ThroughputCase, type ThroughputRun } from './n8n-throughput';
 import { runReconcileBench } from './reconcile';
 import { runTriggerCost } from './trigger-cost';
 
@@ -75,11 +75,7 @@ async function sharedLedgerBench(count: number): Promise<{ result?: SharedLedger
 function ratioTarget(id: string, name: string, value: ThroughputCase, baseline: ThroughputCase, min: number, extra?: { met: boolean; note: string }): TargetResult {
 	const ratio = baseline.sustainedPerSec > 0 ? round2(value.sustainedPerSec / baseline.sustainedPerSec) : null;
 	const ratioMet = ratio !== null && ratio >= min;
-	// The two cases of one round ran a minute apart at most: their ratio is the least noisy one.
-	const paired = (value.perRound ?? []).map((v, i) => {
-		const b = baseline.perRound?.[i];
-		return b ? round2(v / b) : null;
-	});
+	const paired = perRoundRatios(value, baseline);
 	const roundsNote = paired.length > 1 && paired.every((x) => x !== null) ? `per round ${paired.map((x) => `${x}x`).join(', ')}` : '';
 	const note = [extra?.note, roundsNote].filter(Boolean).join('; ');
 	return {

@@ -36,6 +36,11 @@ export function toEventItem(
 	return item;
 }
 
+/** When the event happened, in ms; NaN when the POS did not say. */
+export function occurredMsOf(item: Pick<PosEventItem, 'occurredAt'>): number {
+	return item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
+}
+
 const filterCache = new Map<string, (type: string | null) => boolean>();
 
 /**

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 import { packPackage, provisionN8n, type N8nRuntime, PACKAGE_NAME } from './provision';
-import { killGroup, progress, run, seconds, settlesWithin, tailLines, waitUntil, watchdog, type Log } from './proc';
+import { killGroup, progress, run, seconds, settlesWithin, sleep, tailLines, waitUntil, watchdog, type Log } from './proc';
 import { triggerPaths, type CredentialJson, type WorkflowJson } from './workflows';
 
 export interface StartN8nOptions {
@@ -241,7 +241,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 			}
 		};
 		for (let pass = 0; pass < 2; pass++) {
-			if (pass > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+			if (pass > 0) await sleep(3000);
 			await waitForTriggerUrls();
 		}
 		const ms = Date.now() - started;

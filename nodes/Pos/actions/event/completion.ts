@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { PosEventItem } from '../../../shared/event';
+import { occurredMsOf, type PosEventItem } from '../../../shared/event';
 import { DURABLE_RECORDS, notDone, recordReemit, type MarkStore } from '../../../shared/ledger/durable';
 import type { ReconcileState } from '../../../shared/ledger/Ledger';
 import type { LedgerStore } from '../../../shared/ledger/store';
@@ -131,7 +131,7 @@ export async function reemitUnfinished(ctx: IExecuteFunctions, c: CompletionCont
 	const failed: PosEventItem[] = [];
 	for (const id of unfinished) {
 		const item = seen.get(id)!;
-		const occurredMs = item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
+		const occurredMs = occurredMsOf(item);
 		if (!Number.isFinite(occurredMs)) continue;
 		const attempt = Math.floor((c.nowMs - occurredMs) / periodMs);
 		if (attempt < 1) continue;

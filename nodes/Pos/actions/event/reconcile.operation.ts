@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { eventFilter, removeFields, type PosEventItem } from '../../../shared/event';
+import { eventFilter, occurredMsOf, removeFields, type PosEventItem } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { asNodeError, errorItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
@@ -188,7 +188,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 								inThisPull.add(item.id);
 								stalled.push(item);
 							} else {
-								const occurredMs = item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
+								const occurredMs = occurredMsOf(item);
 								if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
 							}
 							continue;
@@ -366,10 +366,6 @@ class OldestEvents {
 		if (this.cutUntimed) return windowStartMs;
 		return Number.isFinite(this.cutMs) ? Math.max(windowStartMs, this.cutMs - 1000) : undefined;
 	}
-}
-
-function occurredMsOf(item: PosEventItem): number {
-	return item.occurredAt ? Date.parse(item.occurredAt) : Number.NaN;
 }
 
 /** Oldest first; events without a time keep their listed order, after the others. */
