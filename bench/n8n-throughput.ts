@@ -19,6 +19,7 @@
  *   node --import tsx bench/n8n-throughput.ts [default|lazy] [durationMs] [rounds]
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
@@ -105,6 +106,15 @@ export interface ThroughputCase extends LoadResult {
 	sustainedPerSec: number;
 	/** The sustained rate of every round, in round order (the headline is their median). */
 	perRound?: number[];
+	/**
+	 * Expression isolates n8n acquired per request (its `n8n_expression_pool_acquired_total` counter,
+	 * median over rounds). In n8n's default engine every isolate is built for one caller and thrown
+	 * away on release, which is most of what a request costs: this count, not the node's own work,
+	 * sets the default-settings rates. Null where n8n did not expose the counter.
+	 */
+	isolatesPerRequest?: number | null;
+	/** CPU time of n8n's main process per request (user + system, over the load and the drain; median over rounds). */
+	n8nCpuMsPerRequest?: number | null;
 }
 
 export interface ThroughputRun {
@@ -247,7 +257,14 @@ export async function runN8nThroughput(
 	const only = options.cases ?? process.env.POS_BENCH_CASES?.split(',').filter(Boolean);
 	if (only?.length) profile.cases = profile.cases.filter((c) => only.includes(c.key));
 	const extraEnv = process.env.POS_BENCH_N8N_ENV ? (JSON.parse(process.env.POS_BENCH_N8N_ENV) as Record<string, string>) : {};
-	const n8n = await startN8n({ workflows: profile.workflows, credentials: [posCred, headerCred], readyPaths: profile.readyPaths, env: { ...profile.env, ...extraEnv }, tarball: options.tarball });
+	// N8N_METRICS: the isolate counter is read from /metrics (the same for every case).
+	const n8n = await startN8n({
+		workflows: profile.workflows,
+		credentials: [posCred, headerCred],
+		readyPaths: profile.readyPaths,
+		env: { N8N_METRICS: 'true', ...profile.env, ...extraEnv },
+		tarball: options.tarball,
+	});
 	try {
 		const seeded = profile.workflows.filter((w) => 'staticData' in w).map((w) => w.id);
 		const staticDataBytes: ThroughputRun['staticDataBytes'] = {};
@@ -295,9 +312,15 @@ export async function runN8nThroughput(
 		for (let round = 0; round < rounds; round++) {
 			for (const c of profile.cases) {
 				const before = await outcomes(c.workflowId);
+				const isolatesBefore = await isolatesAcquired(n8n.baseUrl);
+				const cpuBefore = processCpuMs(n8n.pid);
 				const r = await runLoad(c.url(n8n), c.make, concurrency, durationMs);
 				const drainMs = await drain();
+				const cpuAfter = processCpuMs(n8n.pid);
+				const isolatesAfter = await isolatesAcquired(n8n.baseUrl);
 				const after = await outcomes(c.workflowId);
+				const perRequest = (a: number | null, b: number | null, digits: number) =>
+					a === null || b === null || r.requests === 0 ? null : Math.round(((b - a) / r.requests) * 10 ** digits) / 10 ** digits;
 				const executionsFinished = after.success - before.success;
 				const executionsFailed = after.other - before.other;
 				const sustainedPerSec = c.startsExecutions ? executionsFinished / ((r.elapsedMs + drainMs) / 1000) : r.requests / (r.elapsedMs / 1000);
@@ -311,9 +334,14 @@ export async function runN8nThroughput(
 					executionsFailed,
 					drainMs: Math.round(drainMs),
 					sustainedPerSec: Math.round(sustainedPerSec * 10) / 10,
+					isolatesPerRequest: perRequest(isolatesBefore, isolatesAfter, 2),
+					n8nCpuMsPerRequest: perRequest(cpuBefore, cpuAfter, 1),
 				};
 				results.set(c.key, [...(results.get(c.key) ?? []), one]);
-				console.error(`[bench] ${profileName} round ${round + 1}/${rounds}: ${c.name}: ${one.sustainedPerSec}/s sustained, replies ${one.rps}/s`);
+				console.error(
+					`[bench] ${profileName} round ${round + 1}/${rounds}: ${c.name}: ${one.sustainedPerSec}/s sustained, replies ${one.rps}/s, ` +
+						`${one.isolatesPerRequest ?? '?'} isolates and ${one.n8nCpuMsPerRequest ?? '?'} ms of n8n CPU per request`,
+				);
 			}
 		}
 		const median = (xs: ThroughputCase[]) => [...xs].sort((a, b) => a.sustainedPerSec - b.sustainedPerSec)[Math.floor(xs.length / 2)];
@@ -329,11 +357,48 @@ export async function runN8nThroughput(
 			wallMs: Math.round(performance.now() - started),
 			cases: profile.cases.map((c) => {
 				const all = results.get(c.key) ?? [];
-				return { ...median(all), perRound: all.map((x) => x.sustainedPerSec) };
+				return {
+					...median(all),
+					perRound: all.map((x) => x.sustainedPerSec),
+					isolatesPerRequest: medianOf(all.map((x) => x.isolatesPerRequest)),
+					n8nCpuMsPerRequest: medianOf(all.map((x) => x.n8nCpuMsPerRequest)),
+				};
 			}),
 		};
 	} finally {
 		await n8n.stop();
+	}
+}
+
+/** The median of the measured values (null when none was measured). */
+function medianOf(values: Array<number | null | undefined>): number | null {
+	const xs = values.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+	return xs.length === 0 ? null : xs[Math.floor(xs.length / 2)];
+}
+
+/** n8n's expression isolates acquired so far, from its Prometheus endpoint (null if absent). */
+async function isolatesAcquired(baseUrl: string): Promise<number | null> {
+	try {
+		const res = await fetch(`${baseUrl}/metrics`);
+		if (!res.ok) return null;
+		const match = /^n8n_expression_pool_acquired_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m.exec(await res.text());
+		return match ? Number(match[1]) : null;
+	} catch {
+		return null;
+	}
+}
+
+/** User + system CPU time of a process so far, in ms, from /proc (Linux; null elsewhere). */
+function processCpuMs(pid: number | undefined): number | null {
+	if (pid === undefined) return null;
+	try {
+		// Fields after the command name's closing parenthesis start at field 3; utime and stime are 14 and 15,
+		// in clock ticks of 1/100 s (USER_HZ, fixed at 100 on Linux).
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+		return (Number(fields[11]) + Number(fields[12])) * 10;
+	} catch {
+		return null;
 	}
 }
 

@@ -77,7 +77,8 @@ function ratioTarget(id: string, name: string, value: ThroughputCase, baseline: 
 	const ratioMet = ratio !== null && ratio >= min;
 	const paired = perRoundRatios(value, baseline);
 	const roundsNote = paired.length > 1 && paired.every((x) => x !== null) ? `per round ${paired.map((x) => `${x}x`).join(', ')}` : '';
-	const note = [extra?.note, roundsNote].filter(Boolean).join('; ');
+	const costNote = costComparison(value, baseline);
+	const note = [extra?.note, roundsNote, costNote].filter(Boolean).join('; ');
 	return {
 		id,
 		name,
@@ -89,6 +90,14 @@ function ratioTarget(id: string, name: string, value: ThroughputCase, baseline: 
 		met: extra ? ratioMet && extra.met : ratioMet,
 		...(note ? { note } : {}),
 	};
+}
+
+/** What n8n spent per request in the two cases: isolates (exact) and CPU of its main process (noisy). */
+function costComparison(value: ThroughputCase, baseline: ThroughputCase): string {
+	const parts: string[] = [];
+	if (value.isolatesPerRequest != null && baseline.isolatesPerRequest != null) parts.push(`isolates per request ${value.isolatesPerRequest} vs ${baseline.isolatesPerRequest}`);
+	if (value.n8nCpuMsPerRequest != null && baseline.n8nCpuMsPerRequest != null) parts.push(`n8n CPU per request ${value.n8nCpuMsPerRequest} vs ${baseline.n8nCpuMsPerRequest} ms`);
+	return parts.join(', ');
 }
 
 /** A ratio reported beside a target, to show where its cost lies; no threshold. */
@@ -134,7 +143,8 @@ function caseRow(c: ThroughputCase, ratio: string): string {
 	const statuses = Object.entries(c.statuses)
 		.map(([s, n]) => `${s}: ${n}`)
 		.join(', ');
-	return `| ${c.name} | ${rate} | ${c.rps}/s (${statuses}), p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms | ${ratio} |`;
+	const cost = c.isolatesPerRequest == null && c.n8nCpuMsPerRequest == null ? '-' : `${c.isolatesPerRequest ?? '?'} / ${c.n8nCpuMsPerRequest ?? '?'} ms`;
+	return `| ${c.name} | ${rate} | ${c.rps}/s (${statuses}), p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms | ${cost} | ${ratio} |`;
 }
 
 async function main() {
@@ -245,10 +255,14 @@ async function main() {
 		lines.push('');
 		lines.push(`${title} (n8n set up, warmed up and measured in ${Math.round(run.wallMs / 1000)} s):`);
 		lines.push('');
-		lines.push('| case | sustained | replies | ratio |');
-		lines.push('|---|---|---|---|');
+		lines.push('| case | sustained | replies | isolates / n8n CPU per request | ratio |');
+		lines.push('|---|---|---|---|---|');
 		for (const c of run.cases) lines.push(caseRow(c, ratios.get(c) ?? ''));
 	};
+	lines.push('');
+	lines.push(
+		"Isolates / n8n CPU per request: the expression isolates n8n acquired per request (its n8n_expression_pool_acquired_total counter; under n8n's default engine each is built for one caller and disposed after it, the bulk of a request's cost) and the CPU time of n8n's main process per request (load and drain; varies with the machine's load, compare within a table).",
+	);
 	const r = (x: ThroughputCase, y: ThroughputCase, label: string) => `${y.sustainedPerSec > 0 ? round2(x.sustainedPerSec / y.sustainedPerSec) : '-'}x ${label}`;
 	section(
 		'n8n with default settings',
@@ -281,8 +295,8 @@ async function main() {
 				`${quick ? '; --quick: a set-up check, not a measurement' : ''}):`,
 		);
 		lines.push('');
-		lines.push('| case | sustained | replies | ratio |');
-		lines.push('|---|---|---|---|');
+		lines.push('| case | sustained | replies | isolates / n8n CPU per request | ratio |');
+		lines.push('|---|---|---|---|---|');
 		lines.push(caseRow(cr.webhookNode, ''));
 		lines.push(caseRow(cr.trigger, `${cr.ratio ?? '-'}x Webhook node (rounds: ${cr.perRound.map((x) => `${x.ratio ?? '-'}x`).join(', ')})`));
 	} else {

@@ -87,6 +87,8 @@ export interface N8nInstance {
 	readonly runtime: N8nRuntime;
 	readonly timings: N8nTimings;
 	readonly logs: N8nLogs;
+	/** The running n8n's process id (its main process; changes at restart), for CPU accounting. */
+	readonly pid: number | undefined;
 	/** `${baseUrl}/webhook/${path}` */
 	webhookUrl(path: string): string;
 	/** Production URL of a POS Webhook Trigger: /webhook/<webhookId>/pos */
@@ -311,6 +313,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		runtime,
 		timings,
 		logs,
+		get pid() {
+			return child?.pid;
+		},
 		webhookUrl: (path) => `${baseUrl}/webhook/${path.replace(/^\//, '')}`,
 		triggerUrl: (webhookId) => `${baseUrl}/webhook/${webhookId}/pos`,
 		async restart() {
