@@ -66,7 +66,8 @@ export class Pos implements INodeType {
 			...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { resource: ['ledger'], ...p.displayOptions?.show } } })),
 			...ledgerStorageProperties.map((p) => ({
 				...p,
-				displayOptions: { show: { resource: ['event'], operation: ['reconcile'], ...p.displayOptions?.show } },
+				// Get Many: to find the trigger's Fields to Remove, which the shared ledger keeps in Redis.
+				displayOptions: { show: { resource: ['event'], operation: ['reconcile', 'getMany'], ...p.displayOptions?.show } },
 			})),
 			...order.description,
 		],

@@ -89,6 +89,17 @@ export function triggerSettingsOf(ctx: IExecuteFunctions): TriggerSettings | und
 	return ledger.getTriggerSettings() ?? (isTest ? liveTriggerSettings(workflowId, staticData) : undefined);
 }
 
+/**
+ * The trigger's recorded settings wherever Ledger Storage says they are: in static data
+ * (triggerSettingsOf), or in Redis with the shared ledger, where the trigger writes them at
+ * activation and nothing goes into static data. Read from the live ledger in manual runs too:
+ * only reading, and a manual run's test ledger never holds them in Redis.
+ */
+export async function triggerSettingsFor(ctx: IExecuteFunctions, itemIndex: number): Promise<OpenLedgerStore['trigger']> {
+	if (storageOf(ctx.getNodeParameter(LEDGER_STORAGE_PARAMETER, itemIndex, 'process')) !== 'redis') return triggerSettingsOf(ctx);
+	return (await openLedgerStoreFor(ctx, itemIndex, { live: true })).trigger;
+}
+
 function liveTriggerSettings(workflowId: string, staticData: ReturnType<IExecuteFunctions['getWorkflowStaticData']>) {
 	const live = ledgerFor({ workflowId, isTest: false, windowMs: READER_WINDOW_MS }, staticData);
 	return live.damage?.unusable ? undefined : live.getTriggerSettings();

@@ -261,6 +261,27 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 		expect((await deliver('msg_forget_1')).result.webhookResponse).toEqual({ status: 'accepted', id: 'msg_forget_1' });
 	});
 
+	it("Event > Get Many strips the trigger's Fields to Remove, which only Redis holds (as the main wrote them at activation)", async () => {
+		api.generic.length = 0;
+		const now = Date.now();
+		api.generic.push(...makeEvents('generic', 3, now - 3 * 3_600_000, now - 3_600_000));
+		await node.webhookMethods.default.create.call(hookContext({ options: { removeFields: 'data.total' } }));
+		resetLedgersForTest();
+		const listed = (parameters: Record<string, unknown>) => runPosNode({ resource: 'event', operation: 'getMany', returnAll: true, ...parameters });
+
+		const shared = await listed({});
+		expect(shared.items).toHaveLength(3);
+		for (const item of shared.items) {
+			const order = (item.data as { data: Record<string, unknown> }).data;
+			expect(order).toHaveProperty('currency');
+			expect(order).not.toHaveProperty('total');
+		}
+		expect(shared.staticData).toEqual({});
+		// In-Process storage looks in static data, where the shared trigger wrote nothing: the field stays.
+		const inProcess = await listed({ ledgerStorage: 'process' });
+		expect((inProcess.items[0].data as { data: Record<string, unknown> }).data).toHaveProperty('total');
+	});
+
 	describe('Event > Reconcile', () => {
 		const reconcile = { resource: 'event', operation: 'reconcile' };
 		beforeEach(() => {

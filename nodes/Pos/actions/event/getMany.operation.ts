@@ -5,7 +5,7 @@ import { eventFilter, removeFields } from '../../../shared/event';
 import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOptions, requireBaseUrl } from '../../helpers/api';
 import { forEachItem } from '../../helpers/forEachItem';
 import { listedToItem } from '../../helpers/items';
-import { triggerSettingsOf } from '../../helpers/ledger';
+import { triggerSettingsFor } from '../../helpers/ledger';
 import { parseWindowBound } from '../../helpers/window';
 import { listEvents } from '../../transport';
 import { eventsApiOptions, eventTypesProperty } from '../common.descriptions';
@@ -82,7 +82,7 @@ async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<INode
 	const receivedAt = new Date(nowMs).toISOString();
 	const pageSize = Number.isFinite(limit) ? Math.min(apiOptions.pageSize, limit) : apiOptions.pageSize;
 	// Events leave the package in one shape: the fields the trigger removes are removed here too.
-	const fieldsToRemove = triggerSettingsOf(ctx)?.removeFields ?? [];
+	const fieldsToRemove = (await triggerSettingsFor(ctx, itemIndex))?.removeFields ?? [];
 
 	const out: INodeExecutionData[] = [];
 	await listEvents(
