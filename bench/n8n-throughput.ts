@@ -14,15 +14,18 @@
  *            storm (d) and a forged storm (e) against the 50,000-id workflow, which must start nothing.
  *   lazy:    N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true. n8n's Webhook node without auth (a); the
  *            trigger accepting as typeVersion 2 (static description: no expression per request)
- *            and as typeVersion 1 (n8n evaluates a binaryData expression per request).
+ *            and as typeVersion 1 (n8n evaluates a binaryData expression per request); typeVersion 2
+ *            once more with its crash-safety records at their steady state (10,000 in n8n's
+ *            processed-data row, which each record reads and rewrites whole).
  *
  *   node --import tsx bench/n8n-throughput.ts [default|lazy] [durationMs] [rounds]
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
+import { DURABLE_RECORDS } from '../nodes/shared/ledger/durable';
 import { Ledger } from '../nodes/shared/ledger/Ledger';
 import { STATIC_DATA_KEY } from '../nodes/shared/ledger/registry';
 import { startN8n, type CredentialJson, type N8nInstance, type WorkflowJson } from '../test/e2e/harness';
@@ -88,7 +91,7 @@ const wf = (id: string, name: string, node: ReturnType<typeof webhookNode> | Ret
 
 export interface ThroughputCase extends LoadResult {
 	name: string;
-	/** Short key scripts can use: plain, header, header50k, header200k, accepted0, accepted50k, accepted200k, duplicates, forgeries, acceptedV2, acceptedV1. */
+	/** Short key scripts can use: plain, header, header50k, header200k, accepted0, accepted50k, accepted200k, duplicates, forgeries, acceptedV2, acceptedV1, acceptedV2steady. */
 	key: string;
 	workflowId: string;
 	/** Whether the case is meant to start executions (false: duplicates and forgeries). */
@@ -142,6 +145,8 @@ interface CaseSpec {
 	url: (n8n: N8nInstance) => string;
 	make: (i: number) => OneRequest;
 	startsExecutions: boolean;
+	/** Set-up after the warm-up, before the first round. */
+	prepare?: (n8n: N8nInstance) => Promise<void>;
 }
 
 interface Profile {
@@ -223,7 +228,7 @@ const PROFILES: Record<ProfileName, () => Profile> = {
 		};
 	},
 	lazy: () => {
-		const ids = { v2: 'b0a1c2d3-0000-4000-8000-000000000012', v1: 'b0a1c2d3-0000-4000-8000-000000000011' };
+		const ids = { v2: 'b0a1c2d3-0000-4000-8000-000000000012', v1: 'b0a1c2d3-0000-4000-8000-000000000011', steady: 'b0a1c2d3-0000-4000-8000-000000000013' };
 		return {
 			env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
 			rawBodyCheckUrl: (n) => n.triggerUrl(ids.v2),
@@ -231,12 +236,17 @@ const PROFILES: Record<ProfileName, () => Profile> = {
 				plainWorkflow(),
 				wf('benchPosLazyV002', 'bench: POS trigger v2, lazy isolates', posTrigger(ids.v2, posRef, 2)),
 				wf('benchPosLazyV001', 'bench: POS trigger v1, lazy isolates', posTrigger(ids.v1, posRef, 1)),
+				wf('benchPosLazyV2SS', 'bench: POS trigger v2, lazy isolates, 10,000 crash-safety records', posTrigger(ids.steady, posRef, 2)),
 			],
-			readyPaths: ['bench-plain', `${ids.v2}/pos`, `${ids.v1}/pos`],
+			readyPaths: ['bench-plain', `${ids.v2}/pos`, `${ids.v1}/pos`, `${ids.steady}/pos`],
 			cases: [
 				plainCase(),
 				posCase('acceptedV2', '(c) POS trigger typeVersion 2, accepted, empty ledger', 'benchPosLazyV002', ids.v2, fresh('l2')),
 				posCase('acceptedV1', '(c) POS trigger typeVersion 1, accepted, empty ledger', 'benchPosLazyV001', ids.v1, fresh('l1')),
+				{
+					...posCase('acceptedV2steady', '(c) POS trigger typeVersion 2, accepted, 10,000 crash-safety records (a workflow at steady state)', 'benchPosLazyV2SS', ids.steady, fresh('ls')),
+					prepare: async (n8n) => await fillDurableRecords(n8n, 'benchPosLazyV2SS', DURABLE_RECORDS),
+				},
 			],
 		};
 	},
@@ -290,6 +300,8 @@ export async function runN8nThroughput(
 			await runLoad(c.url(n8n), c.make, 2, warmUpMs);
 			await drain();
 		}
+
+		for (const c of profile.cases) await c.prepare?.(n8n);
 
 		const checks: ThroughputRun['checks'] = [];
 		if (profile.rawBodyCheckUrl) {
@@ -368,6 +380,24 @@ export async function runN8nThroughput(
 	} finally {
 		await n8n.stop();
 	}
+}
+
+/**
+ * A long-running workflow's crash-safety records: n8n's processed-data row of the workflow (one row,
+ * context '' for the workflow scope,
+ * read and rewritten whole by every record) filled up to the number the trigger keeps. The row the
+ * warm-up wrote is extended in n8n's own format, so that n8n reads it as its own.
+ */
+async function fillDurableRecords(n8n: N8nInstance, workflowId: string, count: number): Promise<void> {
+	const [row] = await n8n.query<{ value: string }>("SELECT value FROM processed_data WHERE workflowId = ? AND context = ''", [workflowId]);
+	if (!row) throw new Error(`bench set-up: no processed-data row for ${workflowId} after the warm-up (did its executions record nothing?)`);
+	const value = JSON.parse(row.value) as { mode: string; data: string[] };
+	if (value.mode !== 'entries' || !Array.isArray(value.data)) throw new Error(`bench set-up: unexpected processed-data row ${row.value.slice(0, 80)}`);
+	// n8n stores each record as the base64 md5 of its value (deduplication-helper.js createValueHash).
+	for (let i = value.data.length; i < count; i++) value.data.unshift(createHash('md5').update(`posWebhooks:started:seed_${i}`).digest('base64'));
+	await n8n.write("UPDATE processed_data SET value = ? WHERE workflowId = ? AND context = ''", [JSON.stringify(value), workflowId]);
+	const [check] = await n8n.query<{ n: number }>("SELECT json_array_length(value, '$.data') AS n FROM processed_data WHERE workflowId = ? AND context = ''", [workflowId]);
+	if (Number(check?.n) !== count) throw new Error(`bench set-up: the processed-data row holds ${check?.n} records, not ${count}`);
 }
 
 /** The median of the measured values (null when none was measured). */

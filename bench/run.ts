@@ -192,12 +192,14 @@ async function main() {
 	const lazyPlain = of(lazy, 'plain');
 	const lazyV2 = of(lazy, 'acceptedV2');
 	const lazyV1 = of(lazy, 'acceptedV1');
+	const lazyV2steady = of(lazy, 'acceptedV2steady');
 
 	const targets: TargetResult[] = [
 		ratioTarget('1', "default n8n settings: accepted (50,000 ids) vs n8n's Webhook node with Header Auth", acc50, header, 1.0),
 		ratioTarget('2', "N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true: accepted (typeVersion 2) vs n8n's Webhook node without auth", lazyV2, lazyPlain, 0.9),
 		ratioTarget('3', 'flat in the ledger size: accepted with 200,000 ids vs an empty ledger', acc200, acc0, 0.9),
 		controlTarget('1c', "control for 1: accepted (50,000 ids) vs n8n's Webhook node with Header Auth carrying the same static data", acc50, header50),
+		controlTarget('2s', "steady state for 2: accepted (typeVersion 2) with 10,000 crash-safety records in n8n's processed-data row vs n8n's Webhook node without auth", lazyV2steady, lazyPlain),
 		controlTarget('3c', "control for 3: n8n's Webhook node with Header Auth, static data of 200,000 ids vs none (n8n's own cost of static data)", header200, header),
 		ratioTarget('4a', 'duplicate storm vs accepted (50,000 ids), and starts nothing', dups, acc50, 1.5, startsNothing(dups, 'duplicate')),
 		ratioTarget('4b', 'forged storm vs accepted (50,000 ids), and starts nothing', forged, acc50, 1.5, startsNothing(forged, '401')),
@@ -284,6 +286,7 @@ async function main() {
 		new Map([
 			[lazyV2, r(lazyV2, lazyPlain, '(a)')],
 			[lazyV1, `${r(lazyV1, lazyPlain, '(a)')}, ${r(lazyV1, lazyV2, 'typeVersion 2')}`],
+			[lazyV2steady, `${r(lazyV2steady, lazyPlain, '(a)')}, ${r(lazyV2steady, lazyV2, 'typeVersion 2 without records')}`],
 		]),
 	);
 	lines.push('');

@@ -106,6 +106,11 @@ export interface N8nInstance {
 	staticData(workflowId: string): Promise<Record<string, unknown> | null>;
 	/** A read-only SQL query on n8n's database (run by the Node 24 runtime's node:sqlite). */
 	query<T = Record<string, unknown>>(sql: string, params?: Array<string | number | null>): Promise<T[]>;
+	/**
+	 * A write to n8n's database while it runs (bench set-up: e.g. the processed-data row of a
+	 * long-running workflow). SQLite locks the file for it; n8n waits, as for any writer.
+	 */
+	write(sql: string, params?: Array<string | number | null>): Promise<void>;
 }
 
 const ENCRYPTION_KEY = 'pos-webhooks-e2e-fixed-test-key-0001';
@@ -272,6 +277,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 
 	const query = <T>(sql: string, params: Array<string | number | null> = []) =>
 		sqliteQuery<T>(runtime.nodeBin, join(dataFolder, 'database.sqlite'), sql, params);
+	const write = async (sql: string, params: Array<string | number | null> = []) => {
+		await sqliteQuery(runtime.nodeBin, join(dataFolder, 'database.sqlite'), sql, params, { write: true });
+	};
 	const executions = (workflowId?: string) =>
 		query<ExecutionRow>(
 			`SELECT id, workflowId, status, finished, mode, startedAt, stoppedAt FROM execution_entity
@@ -325,6 +333,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 			await boot();
 		},
 		stop,
+		write,
 		executions,
 		executionCount: async (workflowId) => (await executions(workflowId)).length,
 		async waitForExecutions(workflowId, count, { timeoutMs = 30_000, finished = true } = {}) {
@@ -412,30 +421,38 @@ async function httpStatus(url: string, method: 'GET' | 'POST'): Promise<number> 
 
 const SQLITE_SCRIPT = `
 const { DatabaseSync } = require('node:sqlite');
-const [file, sql, params] = process.argv.slice(1);
-const db = new DatabaseSync(file, { readOnly: true });
+const [file, sql, mode] = process.argv.slice(1);
+const params = require('node:fs').readFileSync(0, 'utf8');
+const db = new DatabaseSync(file, mode === 'write' ? { timeout: 10000 } : { readOnly: true });
 try {
-	const rows = db.prepare(sql).all(...JSON.parse(params));
-	process.stdout.write(JSON.stringify(rows, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+	if (mode === 'write') {
+		db.prepare(sql).run(...JSON.parse(params));
+		process.stdout.write('[]');
+	} else {
+		const rows = db.prepare(sql).all(...JSON.parse(params));
+		process.stdout.write(JSON.stringify(rows, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+	}
 } finally {
 	db.close();
 }`;
 
 /**
  * n8n's SQLite from the test process: its sqlite3 module is built for Node 24 and Node 20 has no
- * node:sqlite, so one short Node 24 process (built-in node:sqlite) runs the read-only query. WAL
- * mode lets it read while n8n writes.
+ * node:sqlite, so one short Node 24 process (built-in node:sqlite) runs the query (read-only
+ * unless it is a write). WAL mode lets it read while n8n writes. The parameters go through stdin:
+ * one argument may hold at most 128 KB.
  */
-function sqliteQuery<T>(nodeBin: string, file: string, sql: string, params: Array<string | number | null>): Promise<T[]> {
+function sqliteQuery<T>(nodeBin: string, file: string, sql: string, params: Array<string | number | null>, options: { write?: boolean } = {}): Promise<T[]> {
 	return new Promise((resolve, reject) => {
-		execFile(
+		const child = execFile(
 			nodeBin,
-			['--no-warnings', '-e', SQLITE_SCRIPT, file, sql, JSON.stringify(params)],
+			['--no-warnings', '-e', SQLITE_SCRIPT, file, sql, options.write ? 'write' : 'read'],
 			{ maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
 			(error, stdout, stderr) => {
 				if (error) reject(new Error(`SQLite query failed: ${sql}\n${stderr || error.message}`));
 				else resolve(JSON.parse(stdout || '[]') as T[]);
 			},
 		);
+		child.stdin?.end(JSON.stringify(params));
 	});
 }
