@@ -66,8 +66,18 @@ export class Pos implements INodeType {
 			...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { resource: ['ledger'], ...p.displayOptions?.show } } })),
 			...ledgerStorageProperties.map((p) => ({
 				...p,
-				// Get Many: to find the trigger's Fields to Remove, which the shared ledger keeps in Redis.
-				displayOptions: { show: { resource: ['event'], operation: ['reconcile', 'getMany'], ...p.displayOptions?.show } },
+				displayOptions: { show: { resource: ['event'], operation: ['reconcile'], ...p.displayOptions?.show } },
+			})),
+			// Get Many: to find the trigger's Fields to Remove, which the shared ledger keeps in Redis.
+			...ledgerStorageProperties.map((p) => ({
+				...p,
+				...(p.name === 'ledgerStorage'
+					? {
+							description:
+								"Where this workflow's POS Webhook Trigger keeps its settings: listed events lose the same Fields to Remove as delivered ones. Use the same setting as in the trigger.",
+						}
+					: {}),
+				displayOptions: { show: { resource: ['event'], operation: ['getMany'], ...p.displayOptions?.show } },
 			})),
 			...order.description,
 		],

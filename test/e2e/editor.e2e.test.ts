@@ -220,6 +220,21 @@ describe('the package in the real n8n editor (Chromium)', () => {
 		await screenshot('pos-node.png');
 	});
 
+	test("Get Many offers Ledger Storage, where the trigger's Fields to Remove are found", async () => {
+		await newWorkflow();
+		await openNodeDetails(ACTION);
+		await page.getByText('Get many events', { exact: true }).filter({ visible: true }).first().click();
+		const ndv = page.getByTestId('ndv');
+		await ndv.waitFor();
+		expect(await parameterLabels(ndv)).toEqual(expect.arrayContaining(['Operation', 'Since', 'Until']));
+		// n8n renders a parameter that a credential's display depends on beside the credential, not
+		// among the parameter items: found by its label.
+		const storage = ndv.getByText('Ledger Storage', { exact: true });
+		await storage.scrollIntoViewIfNeeded();
+		await storage.waitFor();
+		await screenshot('pos-node-get-many.png');
+	});
+
 	test('the reconciled example imports from file and every node renders', async () => {
 		const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { nodes: Array<{ name: string; type: string }> };
 		await newWorkflow();
