@@ -38,7 +38,7 @@ import { processDelivery, type DeliverySettings } from './processDelivery';
 import { readRawBody } from './rawBody';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
-import { recordStarted } from '../shared/ledger/durable';
+import { recordAwaitingStart, recordStarted, type MarkStore } from '../shared/ledger/durable';
 
 /** Default of the Max Events Waiting to Start option (back-pressure). */
 export const DEFAULT_MAX_PENDING = 100;
@@ -390,6 +390,10 @@ async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
  * worker runs the execution elsewhere. Anything else, or the POS hanging up first, releases it so
  * that the POS retry is accepted. (execute() confirms too, for ids this process never claimed.)
  */
+function isMarkStore(store: LedgerStore): store is LedgerStore & MarkStore {
+	return typeof (store as Partial<MarkStore>).recordMarks === 'function';
+}
+
 function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string[]): void {
 	let res: ReturnType<IWebhookFunctions['getResponseObject']>;
 	try {
@@ -410,7 +414,11 @@ function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string
 				// started" mark, which execute() clears (see Ledger.awaitStart).
 				store.confirmSync(keys, nowMs);
 				store.ledger.awaitStart(keys[0], nowMs);
-			} else void store.confirm(keys, nowMs).catch(() => undefined);
+			} else {
+				void store.confirm(keys, nowMs).catch(() => undefined);
+				// The shared counterpart of the "registered, not started" mark (Reconcile reads both).
+				if (isMarkStore(store)) void recordAwaitingStart(keys[0], nowMs, store).catch(() => undefined);
+			}
 		} else void store.release(keys).catch(() => undefined);
 	});
 	res.once('close', () => {

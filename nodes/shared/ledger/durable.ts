@@ -19,9 +19,10 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 /** The shared ledger's marks (SharedLedgerStore): where records go in queue mode. */
 export interface MarkStore {
-	recordMarks(marks: string[]): Promise<Set<string>>;
+	recordMarks(marks: string[], value?: string): Promise<Set<string>>;
 	findMarks(marks: string[]): Promise<Set<string>>;
 	removeMarks(marks: string[]): Promise<void>;
+	markValues?(marks: string[]): Promise<Array<string | null>>;
 }
 
 /** Records kept per workflow. Enough for every event of a long outage window at restaurant rates;
@@ -31,6 +32,7 @@ export const DURABLE_RECORDS = 10_000;
 const PREFIX = 'posWebhooks:started:';
 const DONE_PREFIX = 'posWebhooks:done:';
 const ATTEMPT_PREFIX = 'posWebhooks:reemit:';
+const AWAITING_PREFIX = 'posWebhooks:awaiting:';
 
 const chains = new Map<string, Promise<unknown>>();
 
@@ -114,6 +116,38 @@ export async function recordStarted(ctx: IExecuteFunctions, eventIds: string[], 
 	const values = eventIds.map((id) => PREFIX + id);
 	const processed = marks ? await marks.recordMarks(values) : await recordBatched(ctx, values);
 	return new Set([...processed].map((value) => value.slice(PREFIX.length)));
+}
+
+/**
+ * Shared ledger: n8n answered 2xx for this event at `atMs`, so its execution is registered (in
+ * queue mode a job in Redis). With the "started" record its first step writes, this tells
+ * Reconcile which accepted events never started: n8n 2.x gives no second worker a job whose worker
+ * died (`scaling.service.js` `setupQueue`, `maxStalledCount: 0`). The in-process ledger keeps the
+ * same fact as its "awaiting start" mark (Ledger.awaitStart).
+ */
+export async function recordAwaitingStart(eventId: string, atMs: number, marks: MarkStore): Promise<void> {
+	await marks.recordMarks([AWAITING_PREFIX + eventId], String(atMs));
+}
+
+/**
+ * Shared ledger: of these accepted ids, those whose execution was registered but never recorded
+ * its start, with the time n8n answered for them (a Mark Done comes after the start record, and
+ * all marks expire with the window). Reconcile emits those registered long enough ago; the
+ * "started" record it writes first (SET NX) decides between it and their own execution, should
+ * that start after all. Empty with a companion package that cannot read mark values.
+ */
+export async function awaitingStartSince(eventIds: string[], marks: MarkStore): Promise<Map<string, number>> {
+	const since = new Map<string, number>();
+	if (typeof marks.markValues !== 'function') return since;
+	for (let i = 0; i < eventIds.length; i += 500) {
+		const chunk = eventIds.slice(i, i + 500);
+		const values = await marks.markValues(chunk.flatMap((id) => [AWAITING_PREFIX + id, PREFIX + id]));
+		for (const [j, id] of chunk.entries()) {
+			const awaitingMs = Number(values[2 * j]);
+			if (values[2 * j] !== null && values[2 * j + 1] === null && Number.isFinite(awaitingMs)) since.set(id, awaitingMs);
+		}
+	}
+	return since;
 }
 
 /** Ledger > Forget: the durable record goes too, so the event can really be processed again. */

@@ -49,10 +49,12 @@ export interface SharedLedgerStore extends LedgerStore {
 	 * Durable marks (shared/ledger/durable.ts: started, done, re-emitted), each recorded atomically
 	 * for the dedupe window. Resolves with those already recorded.
 	 */
-	recordMarks(marks: string[]): Promise<Set<string>>;
+	recordMarks(marks: string[], value?: string): Promise<Set<string>>;
 	/** Of these marks, those recorded. */
 	findMarks(marks: string[]): Promise<Set<string>>;
 	removeMarks(marks: string[]): Promise<void>;
+	/** The value each mark was recorded with (null where none). An older companion package lacks it. */
+	markValues?(marks: string[]): Promise<Array<string | null>>;
 }
 
 export interface SharedLedgerFactory {

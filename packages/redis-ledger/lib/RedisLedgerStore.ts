@@ -187,17 +187,17 @@ export class RedisLedgerStore {
 	}
 
 	/**
-	 * Records marks (the package's "execution started", "flow done", "re-emission k" records),
-	 * each with SET NX, for the dedupe window. Resolves with the marks that were already there.
+	 * Records marks (the package's "execution started", "flow done", "re-emission k" records,
+	 * "registered at <value>"), each with SET NX, for the dedupe window. Resolves with the marks that were already there.
 	 * Each SET is atomic on the server, so two workers recording one mark at once get one "new":
 	 * the in-process alternative, n8n's processed-data row, is read then rewritten whole and
 	 * would lose one of two concurrent records across processes.
 	 */
-	async recordMarks(marks: string[]): Promise<Set<string>> {
+	async recordMarks(marks: string[], value = '1'): Promise<Set<string>> {
 		if (marks.length === 0) return new Set();
 		const window = Math.max(1, Math.round(this.scope.windowMs));
 		const pipeline = this.client.pipeline();
-		for (const mark of marks) pipeline.set(this.markKey(mark), '1', 'PX', window, 'NX');
+		for (const mark of marks) pipeline.set(this.markKey(mark), value, 'PX', window, 'NX');
 		const results = (await pipeline.exec()) ?? [];
 		const already = new Set<string>();
 		for (const [i, [error, reply]] of results.entries()) {
@@ -212,6 +212,12 @@ export class RedisLedgerStore {
 		if (marks.length === 0) return new Set();
 		const values = await this.client.mget(...marks.map((m) => this.markKey(m)));
 		return new Set(marks.filter((_m, i) => values[i] !== null));
+	}
+
+	/** The value each mark was recorded with (null where none). */
+	async markValues(marks: string[]): Promise<Array<string | null>> {
+		if (marks.length === 0) return [];
+		return await this.client.mget(...marks.map((m) => this.markKey(m)));
 	}
 
 	async removeMarks(marks: string[]): Promise<void> {

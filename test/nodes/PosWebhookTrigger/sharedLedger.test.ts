@@ -242,6 +242,25 @@ async function runPosNode(parameters: Record<string, unknown>, processedData = n
 	return { items: output.map((o) => o.json), staticData: harness.staticData };
 }
 
+/** The execution n8n registered for an accepted delivery, started on a worker: the trigger's execute() first. */
+async function startOnWorker(delivered: Awaited<ReturnType<typeof deliver>>, processedData = new ProcessedDataTable()) {
+	const items = delivered.result.workflowData?.[0];
+	if (!items) throw new Error('the delivery started no execution');
+	const harness = createExecuteContext({
+		nodeType: node,
+		parameters: { events: '*', ledgerStorage: 'redis' } as never,
+		mode: 'webhook',
+		workflowId: 'wf-1',
+		inputItems: items,
+		processedData,
+	});
+	const context = harness.context as unknown as { getCredentials: (type: string) => Promise<unknown> };
+	const original = context.getCredentials.bind(context);
+	context.getCredentials = async (type: string) => (type === 'posLedgerRedisApi' ? { ...redisData } : original(type));
+	const [output] = await harness.run();
+	return output.map((o) => o.json.id as string);
+}
+
 describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', () => {
 	it('Ledger > Get Stats reads the shared ledger, and leaves the worker\'s static data alone', async () => {
 		await deliver('msg_stats_1');
@@ -296,9 +315,9 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 			await node.webhookMethods.default.create.call(
 				hookContext({ eventTypes: ['order.created'], options: { removeFields: 'data.total' } }),
 			);
-			// Two events reached the webhook processes.
-			await deliver(events[0].id);
-			await deliver(events[1].id);
+			// Two events reached the webhook processes, and their executions started on a worker.
+			await startOnWorker(await deliver(events[0].id));
+			await startOnWorker(await deliver(events[1].id));
 			resetLedgersForTest(); // the worker: nothing in memory
 
 			const database = new ProcessedDataTable();
@@ -327,10 +346,11 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 			const now = Date.now();
 			const events = makeEvents('generic', 3, now - 150 * 60_000, now - 140 * 60_000, () => 'order.created');
 			api.generic.push(...events);
-			for (const event of events) await deliver(event.id);
+			// Each execution started on a worker (its first step recorded it) ...
+			for (const event of events) await startOnWorker(await deliver(event.id));
 			resetLedgersForTest();
 			const database = new ProcessedDataTable();
-			// Two flows finished (on two workers); the third crashed before Mark Done.
+			// ... two flows finished (on two workers); the third crashed before Mark Done.
 			await Promise.all([
 				runPosNode({ resource: 'ledger', operation: 'markDone', eventId: events[0].id }, database),
 				runPosNode({ resource: 'ledger', operation: 'markDone', eventId: events[1].id }, database),
@@ -347,6 +367,30 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 			expect((await runPosNode(tracked, database)).items).toEqual([]);
 			expect(database.rows.size).toBe(0);
 			expect(first.staticData).toEqual({});
+		});
+
+		it('emits, once, an accepted event whose execution never started (its worker killed first); that execution, started late, does nothing', async () => {
+			const now = Date.now();
+			const events = makeEvents('generic', 3, now - 3 * 3_600_000, now - 2 * 3_600_000, () => 'order.created');
+			api.generic.push(...events);
+			// All three accepted (n8n answered 200: each execution is a job in Redis) ...
+			const delivered = [];
+			for (const event of events) delivered.push(await deliver(event.id));
+			// ... but only the first one's worker lived to run its first step.
+			expect(await startOnWorker(delivered[0])).toEqual([events[0].id]);
+			resetLedgersForTest();
+
+			// Within the Settle Delay of n8n's answer they may still be waiting in the queue: left alone,
+			// and the checkpoint stays before them so that the next run sees them again.
+			expect((await runPosNode({ ...reconcile, settleDelaySeconds: 300 })).items).toEqual([]);
+			const first = await runPosNode({ ...reconcile, settleDelaySeconds: 0 });
+			expect(first.items.map((i) => i.id)).toEqual([events[1].id, events[2].id]);
+			expect(first.items.every((i) => i.recovered === true)).toBe(true);
+			// The late execution of one of them finds the "started" record Reconcile wrote: no second effect.
+			expect(await startOnWorker(delivered[1])).toEqual([]);
+			// Nothing again, from any worker; the first event, which did start, was never emitted.
+			resetLedgersForTest();
+			expect((await runPosNode({ ...reconcile, settleDelaySeconds: 0 })).items).toEqual([]);
 		});
 
 		it('emits an event a webhook process holds pending (its execution is being registered) nowhere: it is a duplicate', async () => {

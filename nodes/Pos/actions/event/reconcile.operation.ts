@@ -6,7 +6,7 @@ import { callOptions, eventsAdapterFor, eventsStyleOf, loadPosApi, readApiOption
 import { asNodeError, errorItem } from '../../helpers/errors';
 import { listedToItem } from '../../helpers/items';
 import { openLedgerStoreFor } from '../../helpers/ledger';
-import { recordStarted, type MarkStore } from '../../../shared/ledger/durable';
+import { awaitingStartSince, recordStarted, type MarkStore } from '../../../shared/ledger/durable';
 import { completionProperties, reemitUnfinished } from './completion';
 import { reconcileWindow } from '../../helpers/window';
 import { listEvents } from '../../transport';
@@ -208,6 +208,18 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	let candidates = kept.items();
 	if (!(store instanceof InProcessLedgerStore) && candidates.length > 0) {
 		const known = await Promise.all(candidates.map(async (item) => await store.has(item.id, nowMs)));
+		// Accepted, registered, never started (a queue-mode worker killed first): as the in-process
+		// ledger's stalled events above, emitted after the Settle Delay, younger ones hold the checkpoint.
+		const since = marks ? await awaitingStartSince(candidates.filter((_item, i) => known[i]).map((item) => item.id), marks) : new Map<string, number>();
+		for (const item of candidates) {
+			const sinceMs = since.get(item.id);
+			if (sinceMs === undefined) continue;
+			if (sinceMs <= nowMs - settleDelaySeconds * 1000) stalled.push(item);
+			else {
+				const occurredMs = occurredMsOf(item);
+				if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
+			}
+		}
 		candidates = candidates.filter((_item, i) => !known[i]);
 	}
 	candidates = kept.trim(candidates);
