@@ -6,10 +6,15 @@
  *   - Redis claims, 8 concurrent (ioredis pipelines them: the throughput of one process)
  *   - Redis claim + confirm (the webhook's claim plus the worker's confirm, per event)
  *   - Redis memory per remembered (confirmed) id
+ *   - every Redis write of one accepted event, one after the other as they happen: the webhook's
+ *     claim; on n8n's 2xx the confirm and the "registered" mark; in the execution's first step the
+ *     "started" mark, the confirm again and the registered mark's removal; and the Redis memory
+ *     that leaves per event
  * Run alone: node --import tsx bench/redis-claim.ts [count]
  */
 import Redis from 'ioredis';
 
+import { clearAwaitingStart, recordAwaitingStart, recordStarted } from '../nodes/shared/ledger/durable';
 import { DEFAULT_MAX_ENTRIES, Ledger } from '../nodes/shared/ledger/Ledger';
 import { InProcessLedgerStore } from '../nodes/shared/ledger/store';
 import { RedisLedgerFactory } from '../packages/redis-ledger/lib/factory';
@@ -22,6 +27,10 @@ export interface RedisClaimBench {
 	redisConcurrentClaimsPerSec: number;
 	redisClaimConfirmUsPerEvent: number;
 	redisBytesPerId: number;
+	/** Every Redis write of one accepted event (claim; confirm + registered; started + confirm), in us. */
+	redisEventPathUsPerEvent: number;
+	/** Redis memory one accepted event leaves (its key and its registered and started marks). */
+	redisBytesPerEvent: number;
 }
 
 const HOUR = 3_600_000;
@@ -70,6 +79,19 @@ export async function runRedisClaimBench(count = 10_000): Promise<RedisClaimBenc
 		const redisClaimConfirmUsPerEvent = Number(process.hrtime.bigint() - t) / count / 1000;
 		const redisBytesPerId = Math.round(((await usedMemory(admin)) - before) / count);
 
+		const path = factory.open(connection, { workflowId: 'bench-path', windowMs: 72 * HOUR });
+		const beforePath = await usedMemory(admin);
+		t = process.hrtime.bigint();
+		for (let i = 0; i < count; i++) {
+			const id = `evt_path_${i}`;
+			await path.claim([id], Date.now()); // the webhook request
+			await Promise.all([path.confirm([id], Date.now()), recordAwaitingStart(id, Date.now(), path)]); // n8n's 2xx
+			await recordStarted(undefined as never, [id], path); // the execution's first step (marks only: no n8n context used)
+			await Promise.all([path.confirm([id], Date.now()), clearAwaitingStart(id, path)]);
+		}
+		const redisEventPathUsPerEvent = Number(process.hrtime.bigint() - t) / count / 1000;
+		const redisBytesPerEvent = Math.round(((await usedMemory(admin)) - beforePath) / count);
+
 		return {
 			count,
 			inProcessNsPerClaim: Math.round(inProcessNsPerClaim),
@@ -77,6 +99,8 @@ export async function runRedisClaimBench(count = 10_000): Promise<RedisClaimBenc
 			redisConcurrentClaimsPerSec,
 			redisClaimConfirmUsPerEvent: Math.round(redisClaimConfirmUsPerEvent),
 			redisBytesPerId,
+			redisEventPathUsPerEvent: Math.round(redisEventPathUsPerEvent),
+			redisBytesPerEvent,
 		};
 	} finally {
 		await factory.closeAll();

@@ -38,7 +38,7 @@ import { processDelivery, type DeliverySettings } from './processDelivery';
 import { readRawBody } from './rawBody';
 import { reportRefusal } from './refusals';
 import { recordSettingsOnActivation } from './triggerSettings';
-import { recordAwaitingStart, recordStarted, type MarkStore } from '../shared/ledger/durable';
+import { clearAwaitingStart, recordAwaitingStart, recordStarted, type MarkStore } from '../shared/ledger/durable';
 
 /** Default of the Max Events Waiting to Start option (back-pressure). */
 export const DEFAULT_MAX_PENDING = 100;
@@ -468,7 +468,11 @@ async function recordExecutionStart(this: IExecuteFunctions): Promise<INodeExecu
 		if (opened.kind === 'process') {
 			opened.store.confirmSync([id], nowMs);
 			opened.store.ledger.started(id);
-		} else await opened.store.confirm([id], nowMs);
+		} else {
+			await opened.store.confirm([id], nowMs);
+			// Started: the "registered" mark has done its job (Reconcile needs it only without "started").
+			void clearAwaitingStart(id, opened.store).catch(() => undefined);
+		}
 		if (started.has(id)) {
 			opened.store.count('duplicate.started');
 			continue;

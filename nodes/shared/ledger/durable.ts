@@ -129,6 +129,11 @@ export async function recordAwaitingStart(eventId: string, atMs: number, marks: 
 	await marks.recordMarks([AWAITING_PREFIX + eventId], String(atMs));
 }
 
+/** Shared ledger: the event's execution recorded its start; its "registered" mark is memory only. */
+export async function clearAwaitingStart(eventId: string, marks: MarkStore): Promise<void> {
+	await marks.removeMarks([AWAITING_PREFIX + eventId]);
+}
+
 /**
  * Shared ledger: of these accepted ids, those whose execution was registered but never recorded
  * its start, with the time n8n answered for them (a Mark Done comes after the start record, and

@@ -378,6 +378,10 @@ describe('POS node with Ledger Storage "Shared (Redis)" (as a worker runs it)', 
 			for (const event of events) delivered.push(await deliver(event.id));
 			// ... but only the first one's worker lived to run its first step.
 			expect(await startOnWorker(delivered[0])).toEqual([events[0].id]);
+			// Its "registered" mark goes once "started" is recorded (Redis memory): 3 registered + 1 started - 1.
+			const marksLeft = async () => (await admin.keys(`${prefix}{wf-1}:m:*`)).length;
+			for (let i = 0; i < 50 && (await marksLeft()) !== 3; i++) await new Promise((r) => setTimeout(r, 20));
+			expect(await marksLeft()).toBe(3);
 			resetLedgersForTest();
 
 			// Within the Settle Delay of n8n's answer they may still be waiting in the queue: left alone,
