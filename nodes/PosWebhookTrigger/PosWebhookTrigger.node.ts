@@ -384,16 +384,17 @@ async function checkSharedLedger(ctx: IHookFunctions): Promise<void> {
 	}
 }
 
+/** The shared ledger records marks; the in-process store does not (its durable records go to n8n's database). */
+function isMarkStore(store: LedgerStore): store is LedgerStore & MarkStore {
+	return typeof (store as Partial<MarkStore>).recordMarks === 'function';
+}
+
 /**
  * n8n's answer settles the pending claim: 2xx means the execution is registered (n8n sends it
  * only after WorkflowRunner.run() returned), so the id goes into the ledger, even when a queue-mode
  * worker runs the execution elsewhere. Anything else, or the POS hanging up first, releases it so
  * that the POS retry is accepted. (execute() confirms too, for ids this process never claimed.)
  */
-function isMarkStore(store: LedgerStore): store is LedgerStore & MarkStore {
-	return typeof (store as Partial<MarkStore>).recordMarks === 'function';
-}
-
 function settleOnAnswer(ctx: IWebhookFunctions, store: LedgerStore, keys: string[]): void {
 	let res: ReturnType<IWebhookFunctions['getResponseObject']>;
 	try {
