@@ -156,6 +156,16 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 	const awaitingSince = store instanceof InProcessLedgerStore ? (id: string) => store.ledger.awaitingStartSince(id) : () => undefined;
 	const stalled: PosEventItem[] = [];
 	let holdCheckpointMs = Number.POSITIVE_INFINITY;
+	/** An accepted event registered at `sinceMs` and not started: emitted once settled (true), else it holds the checkpoint. */
+	const awaitingStart = (item: PosEventItem, sinceMs: number): boolean => {
+		if (sinceMs <= nowMs - settleDelaySeconds * 1000) {
+			stalled.push(item);
+			return true;
+		}
+		const occurredMs = occurredMsOf(item);
+		if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
+		return false;
+	};
 	// Only the oldest Max Events per Run candidates are kept, trimmed as the pull goes (memory stays
 	// bounded whatever the backlog); the checkpoint then stops before the oldest one left out.
 	const kept = new OldestEvents(maxEvents);
@@ -183,14 +193,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 						if (!wanted(item.type) || inThisPull.has(item.id)) continue;
 						if (knownHere(item.id)) {
 							const since = awaitingSince(item.id);
-							if (since === undefined) continue;
-							if (since <= nowMs - settleDelaySeconds * 1000) {
-								inThisPull.add(item.id);
-								stalled.push(item);
-							} else {
-								const occurredMs = occurredMsOf(item);
-								if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
-							}
+							if (since !== undefined && awaitingStart(item, since)) inThisPull.add(item.id);
 							continue;
 						}
 						inThisPull.add(item.id);
@@ -213,12 +216,7 @@ async function reconcile(ctx: IExecuteFunctions, itemIndex: number): Promise<INo
 		const since = marks ? await awaitingStartSince(candidates.filter((_item, i) => known[i]).map((item) => item.id), marks) : new Map<string, number>();
 		for (const item of candidates) {
 			const sinceMs = since.get(item.id);
-			if (sinceMs === undefined) continue;
-			if (sinceMs <= nowMs - settleDelaySeconds * 1000) stalled.push(item);
-			else {
-				const occurredMs = occurredMsOf(item);
-				if (Number.isFinite(occurredMs)) holdCheckpointMs = Math.min(holdCheckpointMs, occurredMs);
-			}
+			if (sinceMs !== undefined) awaitingStart(item, sinceMs);
 		}
 		candidates = candidates.filter((_item, i) => !known[i]);
 	}
