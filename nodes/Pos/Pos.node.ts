@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as event from './actions/event/Event.resource';
@@ -8,6 +8,15 @@ import { router } from './actions/router';
 import { posApiCredentialTest } from './methods/credentialTest';
 import { testLedgerConnection } from '../shared/ledger/credentialTest';
 import { ledgerStorageProperties } from '../shared/ledger/storageDescription';
+
+/** Ledger Storage and its notice, shown where `show` matches; `description` replaces the field's own. */
+function ledgerStorageWhere(show: NonNullable<IDisplayOptions['show']>, description?: string): INodeProperties[] {
+	return ledgerStorageProperties.map((p) => ({
+		...p,
+		...(description !== undefined && p.name === 'ledgerStorage' ? { description } : {}),
+		displayOptions: { show: { ...show, ...p.displayOptions?.show } },
+	}));
+}
 
 export class Pos implements INodeType {
 	description: INodeTypeDescription = {
@@ -63,22 +72,13 @@ export class Pos implements INodeType {
 			...event.description,
 			...ledger.description,
 			// The ledger's storage, for the operations that use the ledger: as in the workflow's trigger.
-			...ledgerStorageProperties.map((p) => ({ ...p, displayOptions: { show: { resource: ['ledger'], ...p.displayOptions?.show } } })),
-			...ledgerStorageProperties.map((p) => ({
-				...p,
-				displayOptions: { show: { resource: ['event'], operation: ['reconcile'], ...p.displayOptions?.show } },
-			})),
+			...ledgerStorageWhere({ resource: ['ledger'] }),
+			...ledgerStorageWhere({ resource: ['event'], operation: ['reconcile'] }),
 			// Get Many: to find the trigger's Fields to Remove, which the shared ledger keeps in Redis.
-			...ledgerStorageProperties.map((p) => ({
-				...p,
-				...(p.name === 'ledgerStorage'
-					? {
-							description:
-								"Where this workflow's POS Webhook Trigger keeps its settings: listed events lose the same Fields to Remove as delivered ones. Use the same setting as in the trigger.",
-						}
-					: {}),
-				displayOptions: { show: { resource: ['event'], operation: ['getMany'], ...p.displayOptions?.show } },
-			})),
+			...ledgerStorageWhere(
+				{ resource: ['event'], operation: ['getMany'] },
+				"Where this workflow's POS Webhook Trigger keeps its settings: listed events lose the same Fields to Remove as delivered ones. Use the same setting as in the trigger.",
+			),
 			...order.description,
 		],
 	};
