@@ -275,10 +275,10 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		else log(`kept n8n user folder ${userFolder}`);
 	};
 
-	const query = <T>(sql: string, params: Array<string | number | null> = []) =>
-		sqliteQuery<T>(runtime.nodeBin, join(dataFolder, 'database.sqlite'), sql, params);
+	const databaseFile = join(dataFolder, 'database.sqlite');
+	const query = <T>(sql: string, params: Array<string | number | null> = []) => sqliteQuery<T>(runtime.nodeBin, databaseFile, sql, params);
 	const write = async (sql: string, params: Array<string | number | null> = []) => {
-		await sqliteQuery(runtime.nodeBin, join(dataFolder, 'database.sqlite'), sql, params, { write: true });
+		await sqliteQuery(runtime.nodeBin, databaseFile, sql, params, { write: true });
 	};
 	const executions = (workflowId?: string) =>
 		query<ExecutionRow>(
